@@ -1,0 +1,67 @@
+"""Fixtures shared by every app's tests: users of each role, API clients with tokens."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+PASSWORD = "Test-pass-2026"  # noqa: S105 — test accounts only
+
+
+@pytest.fixture
+def departments(db: Any) -> None:
+    """The seeded departments of the reference city (and the divisions, which a transactional test's flush
+    removes although the migrations loaded them)."""
+    from zhitongche.regions.demo import load
+    from zhitongche.regions.loader import load_divisions
+    from zhitongche.regions.models import Division
+
+    if not Division.objects.exists():
+        load_divisions(Division)
+    load(scale="small")
+
+
+@pytest.fixture
+def make_user(db: Any, departments: None) -> Callable[..., Any]:
+    """Create a user of a role with its scope, e.g. make_user("bureau", region="210302")."""
+    from zhitongche.accounts.services import user_create
+
+    counter = {"n": 0}
+
+    def make(role: str, username: str | None = None, **scope: Any) -> Any:
+        counter["n"] += 1
+        defaults = {"bureau": {"region": "210300"}, "leader": {"region": "210300"}, "clerk": {"region": "210300"},
+                    "department": {"department": "RSJ"}}.get(role, {})
+        user, _ = user_create(actor="test", username=username or f"{role}{counter['n']}", role=role,
+                              password=PASSWORD, **{**defaults, **scope})
+        return user
+
+    return make
+
+
+class ApiClient:
+    """A test client that sends a user's bearer token and JSON bodies."""
+
+    def __init__(self, user: Any):
+        from zhitongche.accounts.services import token_create
+
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            _, raw = token_create(actor="test", user=user)
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path: str, data: Any = None, *, multipart: bool = False, **kwargs: Any) -> Any:
+        if not multipart:
+            kwargs.setdefault("content_type", "application/json")
+        return self.client.post(path, data if data is not None else {}, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def api(db: Any) -> Callable[[Any], ApiClient]:
+    """`api(user)` → a client acting as that user through a fresh API token; `api(None)` is anonymous."""
+    return ApiClient

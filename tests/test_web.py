@@ -1,0 +1,73 @@
+"""The web shell from the outside: Chinese login page, home with real counts, large type, logout."""
+
+
+from conftest import PASSWORD
+from zhitongche.accounts.models import User
+from zhitongche.regions.models import Division
+
+
+def test_login_page_is_chinese(db, client):
+    response = client.get("/accounts/login/")
+    text = response.content.decode()
+    assert response.status_code == 200 and 'lang="zh-Hans"' in text
+    assert "登录" in text and "用户名" in text and "密码" in text
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_home_requires_login(db, client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_login_to_home_shows_real_counts(make_user, client):
+    make_user("bureau", username="officer")
+    response = client.post("/accounts/login/", {"username": "officer", "password": PASSWORD}, follow=True)
+    text = response.content.decode()
+    assert response.status_code == 200 and "平台概况" in text
+    villages = Division.objects.filter(level="village").count()
+    assert villages > 1000
+    assert f"stat-value\">{villages}<" in text
+    assert f'stat-value">{User.objects.filter(is_active=True).count()}<' in text
+
+
+def test_navigation_by_role(make_user, client):
+    client.force_login(make_user("admin"))
+    assert "审计日志" in client.get("/").content.decode()
+    client.force_login(make_user("overseer"))
+    text = client.get("/").content.decode()
+    assert "审计日志" not in text and "部门与区划" not in text
+
+
+def test_large_type_persists_per_user(make_user, client):
+    user = make_user("leader")
+    client.force_login(user)
+    assert 'class="large-type"' not in client.get("/").content.decode()
+    client.post("/prefs/large-type", {"next": "/"})
+    assert User.objects.get(pk=user.pk).large_type is True
+    client.logout()
+    client.force_login(user)
+    assert 'class="large-type"' in client.get("/").content.decode()
+
+
+def test_large_type_for_visitors_uses_a_cookie(db, client):
+    response = client.post("/prefs/large-type", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert 'class="large-type"' in client.get("/accounts/login/").content.decode()
+
+
+def test_logout(make_user, client):
+    client.force_login(make_user("clerk"))
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_departments_page_scope(make_user, client):
+    client.force_login(make_user("bureau"))
+    text = client.get("/regions/departments/").content.decode()
+    assert "鞍山市发展和改革委员会" in text and "鞍山高新技术产业开发区" in text
+
+
+def test_static_assets_are_local(db, client):
+    text = client.get("/accounts/login/").content.decode()
+    assert "/static/vendor/htmx.min.js" in text
+    assert "http://" not in text.replace("http://testserver", "") and "https://" not in text

@@ -1,0 +1,7 @@
+"""Every app's router and where it is mounted under /api/v1/; add a line here to publish a new one."""
+
+ROUTERS = [
+    ("", "zhitongche.core.api"),
+    ("", "zhitongche.accounts.api"),
+    ("", "zhitongche.regions.api"),
+]

@@ -1,0 +1,61 @@
+"""Working days on China's official calendar: weekends and statutory holidays off, adjusted weekend days on."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from .errors import DomainError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_WORKING_DAYS = 366
+
+
+class CalendarUnavailable(DomainError):
+    """The holiday data has no entry for the year asked about, so we refuse to guess."""
+
+    def __init__(self, day: datetime.date):
+        super().__init__(
+            "calendar_unavailable",
+            f"{day.year} 年的法定节假日安排尚未收录，无法计算工作日",
+            status=422,
+            details={"year": day.year},
+        )
+
+
+def is_working_day(day: datetime.date) -> bool:
+    """True on an official working day (including adjusted weekend working days)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        raise CalendarUnavailable(day) from exc
+
+
+def add_working_days(start: datetime.date, working_days: int) -> datetime.date:
+    """The date on which the `working_days`-th working day after `start` falls (start itself not counted)."""
+    if working_days < 0 or working_days > MAX_WORKING_DAYS:
+        raise DomainError("invalid_working_days", f"工作日数须在 0 到 {MAX_WORKING_DAYS} 之间", status=400)
+    day = start
+    remaining = working_days
+    while remaining:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    if working_days == 0:
+        is_working_day(day)  # still refuse a year with no data
+    return day
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """23:59:59 of `day` in Asia/Shanghai."""
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def deadline(start: datetime.date, working_days: int) -> datetime.datetime:
+    """The deadline `working_days` working days after `start`, at 23:59:59 Asia/Shanghai."""
+    return end_of_day(add_working_days(start, working_days))
+
+
+def local_date(moment: datetime.datetime) -> datetime.date:
+    """The Asia/Shanghai calendar date of an aware datetime."""
+    return moment.astimezone(SHANGHAI).date()

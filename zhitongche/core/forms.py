@@ -1,0 +1,14 @@
+"""Forms of the shell pages."""
+
+from django import forms
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit page."""
+
+    actor = forms.CharField(label="操作人", required=False, max_length=150)
+    action = forms.CharField(label="动作", required=False, max_length=64)
+    object_type = forms.CharField(label="对象类型", required=False, max_length=100)
+    object_id = forms.CharField(label="对象编号", required=False, max_length=64)
+    since = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

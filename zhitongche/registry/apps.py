@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "zhitongche.registry"
+    label = "registry"
+    verbose_name = "管家数据库"
+
+    def ready(self) -> None:
+        from . import scopes
+
+        scopes.register()
