@@ -9,16 +9,41 @@ from django.test import Client
 PASSWORD = "Test-pass-2026"  # noqa: S105 — test accounts only
 
 
-@pytest.fixture
-def departments(db: Any) -> None:
-    """The seeded departments of the reference city (and the divisions, which a transactional test's flush
-    removes although the migrations loaded them)."""
-    from zhitongche.regions.demo import load
+def restore_reference_data() -> None:
+    """Reload what the data migrations put in every database (a transactional test's flush empties it)."""
     from zhitongche.regions.loader import load_divisions
     from zhitongche.regions.models import Division
 
     if not Division.objects.exists():
         load_divisions(Division)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in fixtures \
+        or "transactional_db" in fixtures
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test has flushed the database, put the migrated reference data back.
+
+    Django's serialized rollback would do this, but it clashes with the content types that the flush's
+    post_migrate signal recreates; reloading the reference data ourselves is simpler and cheap."""
+    yield
+    if _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_reference_data()
+
+
+@pytest.fixture
+def departments(db: Any) -> None:
+    """The seeded departments of the reference city."""
+    from zhitongche.regions.demo import load
+
     load(scale="small")
 
 

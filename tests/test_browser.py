@@ -12,8 +12,7 @@ AXE_URL = "/__tests__/axe.min.js"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
-    # Restore the migrated reference data (divisions) after the live server's flush, for the tests after us.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"未找到 Chromium（{CHROMIUM}）：跳过浏览器测试"),
 ]
 

@@ -13,7 +13,7 @@ def row(db):
         return audit.record(actor="test", action="thing.do", object_type="x.y", object_id="1")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_record_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError):
         audit.record(actor="test", action="thing.do", object_type="x.y", object_id="1")

@@ -12,7 +12,7 @@ from .tasks_for_tests import flaky
 
 # The worker closes and reopens database connections between tasks, as in production, so these tests
 # commit for real instead of running inside one test transaction.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_failed_task_is_recorded_and_can_be_retried(capsys):
