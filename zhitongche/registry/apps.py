@@ -7,6 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = "管家数据库"
 
     def ready(self) -> None:
-        from . import scopes
+        from . import imports, scopes
 
         scopes.register()
+        imports.register()

@@ -149,3 +149,26 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} ← {self.steward} ({self.get_role_display()})"
+
+
+class CoverageCell(models.Model):
+    """Operating entities and those with an active primary steward, per region × township × grid × category
+    flags: a summary rebuilt by the services that write in bulk and adjusted by single assignments, so that
+    the coverage figures never scan the whole registry."""
+
+    region = models.ForeignKey("regions.Division", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    township = models.ForeignKey("regions.Division", null=True, on_delete=models.CASCADE, related_name="+",
+                                 db_constraint=False)
+    grid = models.ForeignKey(Grid, null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    is_key_project = models.BooleanField(default=False)
+    is_above_scale_industrial = models.BooleanField(default=False)
+    is_above_limit_trade = models.BooleanField(default=False)
+    operating = models.PositiveIntegerField(default=0)
+    covered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "覆盖率汇总"
+        verbose_name_plural = "覆盖率汇总"
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.township_id}/{self.grid_id}: {self.covered}/{self.operating}"

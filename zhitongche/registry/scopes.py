@@ -4,9 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zhitongche.accounts.models import Role
-from zhitongche.accounts.scopes import NOTHING, region_q, register_scope
+from zhitongche.accounts.scopes import NOTHING, region_q, register_rule, register_scope
 
-from .models import Assignment, Enterprise, Grid, Steward, category_q
+from .models import Assignment, CoverageCell, Enterprise, Grid, Steward, category_q
 
 
 def enterprise_q(user) -> Q:  # type: ignore[no-untyped-def]
@@ -51,9 +51,25 @@ def grid_q(user) -> Q:  # type: ignore[no-untyped-def]
     return Q(township__zone_id=user.region_id) | Q(township__zone__isnull=True, township__parent_id=user.region_id)
 
 
+def coverage_q(user) -> Q:  # type: ignore[no-untyped-def]
+    """Summary cells of the entities the user sees by territory or responsibility (stewards and enterprises
+    see no figures)."""
+    if user.role in (Role.BUREAU, Role.LEADER, Role.CLERK):
+        return region_q(user)
+    if user.role == Role.DEPARTMENT:
+        return enterprise_q(user)
+    return NOTHING
+
+
 def register() -> None:
     """Register the registry's scopes."""
     register_scope(Enterprise, enterprise_q)
     register_scope(Steward, steward_q)
     register_scope(Grid, grid_q)
+    register_scope(CoverageCell, lambda user: coverage_q(user))
+    # Who assigns stewards: bureau officers and department officers, to the entities they see, choosing
+    # among the stewards they see.
+    register_rule("enterprise.assign", lambda user, obj: user.role in (Role.BUREAU, Role.DEPARTMENT))
+    register_rule("steward.assign", lambda user, steward: user.role in (Role.BUREAU, Role.DEPARTMENT)
+                  and Steward.objects.filter(steward_q(user), pk=steward.pk).exists())
     register_scope(Assignment, lambda user: Q(enterprise__in=Enterprise.objects.filter(enterprise_q(user))))
