@@ -1,0 +1,1 @@
+"""Settings and URLconf used only by bench/bench_appeals.py (a hello-world endpoint beside the product)."""

@@ -1,0 +1,208 @@
+"""Appeals: HTTP throughput against a django-ninja hello world, and the figures endpoint at the demo scale.
+
+Run: python bench/bench_appeals.py [--seconds S] [--appeals N] [--database-url URL]
+
+1. Builds a throwaway database (SQLite in /tmp unless --database-url names an empty PostgreSQL database),
+   migrates, loads the small demo and then bulk-writes appeals up to N (default 50,000, the `anshan` volume).
+2. Figures: times GET /api/v1/stats/appeals in process (server time: the view and its queries, no network)
+   for the whole city, one year, one district and one department — goal ≤ 150 ms.
+3. HTTP: starts `ztc serve` (gunicorn, 2 workers) with bench/appeals_http/settings.py, which adds
+   /bench/hello (the hello world) beside the product, then runs, interleaved in rounds in the same run,
+   hello, appeal detail reads (bureau, with dispatch suggestions; enterprise) and action posts (督办,
+   a repeatable action that writes the appeal, an event, an audit row and notifications) from 4 client
+   processes, and prints requests/s and p99 and their ratios to hello (goal ≥ 50 % of the rate, p99 ≤ 2×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{cmd[0]} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def setup_database(env: dict[str, str], appeals: int) -> None:
+    run([str(BIN / "ztc"), "migrate"], env)
+    run([str(BIN / "ztc"), "demo"], env)
+    code = f"""
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+django.setup()
+from zhitongche.appeals.demo import bulk_history, HISTORY_START
+from zhitongche.appeals.models import Appeal
+from zhitongche.registry.models import Enterprise
+ents = list(Enterprise.objects.values_list("id", "region_id"))
+todo = {appeals} - Appeal.objects.count()
+if todo > 0:
+    bulk_history(count=todo, enterprises=ents, seed=1, start=HISTORY_START, prefix="B")
+print(Appeal.objects.count())
+"""
+    print(f"   appeals in the database: {run([sys.executable, '-c', code], env).strip()}", flush=True)
+
+
+def stats_server_time(env: dict[str, str]) -> list[tuple[str, float, float]]:
+    """Median and max in-process time of the figures endpoint for several filters."""
+    code = """
+import django, os, time, json, statistics
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+django.setup()
+from django.test import Client
+from zhitongche.accounts.models import User
+c = Client(HTTP_HOST="127.0.0.1")
+c.force_login(User.objects.get(username="bureau"))
+cases = [("whole city, all time", {}), ("one year (2025)", {"from": "2025-01-01", "to": "2025-12-31"}),
+         ("one district (210381)", {"region": "210381"}), ("one department (RSJ)", {"department": "RSJ"}),
+         ("district + year", {"region": "210302", "from": "2025-01-01", "to": "2025-12-31"})]
+out = []
+for name, params in cases:
+    c.get("/api/v1/stats/appeals", params)
+    times = []
+    for _ in range(15):
+        t = time.perf_counter(); r = c.get("/api/v1/stats/appeals", params); times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, r.content
+    out.append((name, statistics.median(times), max(times), r.json()["total"]))
+print(json.dumps(out))
+"""
+    return json.loads(run([sys.executable, "-c", code], env))
+
+
+def make_tokens(env: dict[str, str]) -> dict[str, str]:
+    code = """
+import django, os, json
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+django.setup()
+from zhitongche.accounts.models import User
+from zhitongche.accounts.services import token_create
+from zhitongche.appeals.models import Appeal
+out = {}
+for name in ("bureau", "enterprise"):
+    out[name] = token_create(actor="bench", user=User.objects.get(username=name))[1]
+ent = User.objects.get(username="enterprise").enterprise
+out["mine"] = Appeal.objects.filter(enterprise=ent, stage="handling").order_by("id").values_list("id", flat=True).first()
+out["open"] = Appeal.objects.filter(enterprise=ent, stage="dispatched").order_by("id").values_list("id", flat=True).first()
+print(json.dumps(out))
+"""
+    return json.loads(run([sys.executable, "-c", code], env))
+
+
+def worker(args: tuple[int, str, str, dict[str, str], bytes | None, float]) -> list[float]:
+    port, method, path, headers, body, seconds = args
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        t = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status}")
+        latencies.append(time.perf_counter() - t)
+    return latencies
+
+
+def load(pool: mp.pool.Pool, port: int, method: str, path: str, headers: dict[str, str], body: bytes | None,
+         seconds: float, clients: int) -> tuple[float, float]:
+    """(requests/s, p99 ms) with `clients` concurrent client processes for `seconds`."""
+    results = pool.map(worker, [(port, method, path, headers, body, seconds)] * clients)
+    latencies = sorted(x for r in results for x in r)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    return len(latencies) / seconds, p99
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--appeals", type=int, default=50_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+
+    var = Path(tempfile.mkdtemp(prefix="ztc-bench-appeals-"))
+    db_url = args.database_url or f"sqlite:///{var / 'bench.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": db_url, "ZTC_VAR_DIR": str(var), "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+           "PYTHONPATH": str(ROOT)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    print(f"   database: {db_url.split('@')[-1]}", flush=True)
+    started = time.monotonic()
+    setup_database(env, args.appeals)
+    print(f"   set-up {time.monotonic() - started:.0f} s", flush=True)
+
+    print("figures endpoint, in-process server time (goal ≤ 150 ms):")
+    for name, median, worst, total in stats_server_time(env):
+        print(f"   {name:<26} median {median:6.1f} ms   max {worst:6.1f} ms   ({total} appeals)")
+
+    tokens = make_tokens(env)
+    server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.appeals_http.settings", "ZTC_INSECURE_COOKIES": "1"}
+    server = subprocess.Popen([str(BIN / "ztc"), "serve", "--port", str(args.port), "--workers", "2"], env=server_env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+                c.request("GET", "/bench/hello")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not start: " + server.stderr.read(2000).decode() if server.stderr else "")
+        bureau = {"Authorization": f"Bearer {tokens['bureau']}", "Host": "127.0.0.1"}
+        owner = {"Authorization": f"Bearer {tokens['enterprise']}", "Host": "127.0.0.1"}
+        post = {**bureau, "Content-Type": "application/json"}
+        cases = {
+            "hello": ("GET", "/bench/hello", {"Host": "127.0.0.1"}, None),
+            "detail (bureau, with suggestions)": ("GET", f"/api/v1/appeals/{tokens['mine']}", bureau, None),
+            "detail (enterprise)": ("GET", f"/api/v1/appeals/{tokens['mine']}", owner, None),
+            "action post (escalate)": ("POST", f"/api/v1/appeals/{tokens['open']}/actions/escalate", post,
+                                       json.dumps({"note": "压测督办"}).encode()),
+        }
+        ctx = mp.get_context("fork")
+        with ctx.Pool(args.clients) as pool:
+            for method, path, headers, body in cases.values():  # warm up: jieba, suggester, connections
+                load(pool, args.port, method, path, headers, body, 1.0, args.clients)
+            figures: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+            for _ in range(args.rounds):
+                for name, (method, path, headers, body) in cases.items():
+                    figures[name].append(load(pool, args.port, method, path, headers, body, args.seconds, args.clients))
+        hello_rps = statistics.median(r for r, _ in figures["hello"])
+        hello_p99 = statistics.median(p for _, p in figures["hello"])
+        print(f"HTTP, gunicorn 2 workers, {args.clients} clients, median of {args.rounds} rounds × {args.seconds:.0f} s:")
+        for name, rounds in figures.items():
+            rps = statistics.median(r for r, _ in rounds)
+            p99 = statistics.median(p for _, p in rounds)
+            print(f"   {name:<34} {rps:7.0f} req/s  p99 {p99:6.1f} ms   "
+                  f"= {rps / hello_rps:5.0%} of hello rate, p99 {p99 / hello_p99:4.1f}× hello")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        if not args.database_url:
+            shutil.rmtree(var, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Reads of appeals, always through the acting user's scope: lists, detail, suggestions, figures."""
+
+import datetime
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from zhitongche.accounts import scopes
+from zhitongche.accounts.models import Role
+from zhitongche.core.calendar import SHANGHAI
+from zhitongche.core.errors import InvalidInput, NotFound
+from zhitongche.regions.models import Department, Division, Level
+
+from . import suggest
+from .duplicates import similarity
+from .models import (
+    RUNNING_STAGES,
+    SATISFIED_RATINGS,
+    TRANSITIONS,
+    Action,
+    Appeal,
+    AppealEvent,
+    Attachment,
+    Notification,
+    Stage,
+)
+
+HISTORY_LIMIT = 3000
+
+
+def _base() -> QuerySet[Appeal]:
+    return Appeal.objects.select_related("enterprise", "lead_department", "region")
+
+
+def overdue_q(now: datetime.datetime | None = None) -> Q:
+    """Appeals marked overdue, or whose reply deadline has passed while a department still holds them."""
+    return Q(overdue=True) | Q(stage__in=RUNNING_STAGES, due_at__lt=now or timezone.now())
+
+
+# Each figure of the statistics is a filter, so every number links to the appeals behind it.
+def figure_q(figure: str, now: datetime.datetime | None = None) -> Q:
+    """The filter behind one figure of the statistics (`stage:<stage>` for the per-stage counts)."""
+    if figure.startswith("stage:") and figure[6:] in Stage.values:
+        return Q(stage=figure[6:])
+    figures = {
+        "all": Q(),
+        "dispatched": Q(dispatched_at__isnull=False),
+        "signed_on_time": Q(signed_at__isnull=False, sign_due_at__isnull=False, signed_at__lte=F("sign_due_at")),
+        "replied": Q(replied_at__isnull=False),
+        "resolved_confirmed": Q(replied_at__isnull=False, resolved=True, confirmed=True),
+        "rated": ~Q(rating=""),
+        "satisfied": Q(rating__in=SATISFIED_RATINGS),
+        "overdue": overdue_q(now),
+        "handled": Q(handling_days__isnull=False),
+        "escalated": Q(escalated=True),
+    }
+    if figure not in figures:
+        raise InvalidInput(f"未知统计口径 {figure}", code="invalid_figure", details={"field": "figure"})
+    return figures[figure]
+
+
+@dataclass
+class AppealFilters:
+    """The filters of the appeal list (API query and web form share them)."""
+
+    stage: str = ""
+    category: str = ""
+    channel: str = ""
+    department: str = ""
+    region: str = ""
+    enterprise: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    figure: str = ""
+    q: str = ""
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=SHANGHAI)
+
+
+def _region_filter(code: str) -> Q:
+    division = Division.objects.filter(code=code).only("code", "level").first()
+    if division is None or division.level not in (Level.CITY, Level.COUNTY, Level.ZONE):
+        raise InvalidInput(f"区域代码 {code} 不是本市的市、区县或开发区", code="unknown_region",
+                           details={"field": "region"})
+    return Q() if division.level == Level.CITY else Q(region_id=code)
+
+
+def _department_filter(code: str) -> Q:
+    department = Department.objects.filter(code=code.upper()).only("pk").first()
+    if department is None:
+        raise InvalidInput(f"部门代码 {code} 不存在", code="unknown_department", details={"field": "department"})
+    return Q(lead_department_id=department.pk)
+
+
+def apply_filters(qs: QuerySet[Appeal], f: AppealFilters) -> QuerySet[Appeal]:
+    """Narrow a queryset of appeals by the list filters; unknown codes are 400, not an empty list."""
+    if f.stage:
+        if f.stage not in Stage.values:
+            raise InvalidInput(f"未知阶段 {f.stage}", code="invalid_stage", details={"field": "stage"})
+        qs = qs.filter(stage=f.stage)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.department:
+        qs = qs.filter(_department_filter(f.department))
+    if f.region:
+        qs = qs.filter(_region_filter(f.region))
+    if f.enterprise:
+        qs = qs.filter(enterprise__uscc=f.enterprise.strip().upper())
+    if f.date_from:
+        qs = qs.filter(submitted_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(submitted_at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
+    if f.overdue is not None:
+        qs = qs.filter(overdue_q()) if f.overdue else qs.exclude(overdue_q())
+    if f.escalated is not None:
+        qs = qs.filter(escalated=f.escalated)
+    if f.figure:
+        qs = qs.filter(figure_q(f.figure))
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(number=f.q.strip().upper()))
+    return qs
+
+
+def appeal_list(*, user: Any, filters: AppealFilters | None = None) -> QuerySet[Appeal]:
+    """Appeals the user may see, filtered, newest first."""
+    return apply_filters(scopes.visible(user, _base()), filters or AppealFilters())
+
+
+def appeal_get(*, user: Any, appeal_id: int) -> Appeal:
+    """One visible appeal with its timeline, co-departments and attachments loaded (404 outside scope)."""
+    qs = _base().prefetch_related(
+        "co_departments",
+        Prefetch("events", queryset=AppealEvent.objects.order_by("at", "id")),
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+    ).select_related("merged_into", "duplicate_of").order_by()  # one row: no ordering, no index walk
+    return scopes.get_visible(user, qs, pk=appeal_id)
+
+
+def appeal_after_action(*, user: Any, appeal_id: int) -> Appeal:
+    """The appeal as the caller's own successful action left it, even when that action took it out of the
+    caller's scope (a department returning it): the caller has just held it, so nothing is leaked."""
+    try:
+        return appeal_get(user=user, appeal_id=appeal_id)
+    except NotFound:
+        return _base().prefetch_related("co_departments", "events", "attachments").get(pk=appeal_id)
+
+
+def attachment_get(*, user: Any, attachment_id: int) -> Attachment:
+    """An attachment of an appeal the user may see (404 otherwise)."""
+    return scopes.get_visible(user, Attachment.objects.all(), pk=attachment_id)
+
+
+def available_actions(user: Any, appeal: Appeal) -> list[str]:
+    """The actions this user may take on the appeal in its current stage (for buttons)."""
+    return [a for a, t in TRANSITIONS.items()
+            if appeal.stage in t.sources and scopes.may(user, f"appeal.{a}", appeal)]
+
+
+# ---------------------------------------------------------------- workbench queues
+
+def bureau_pool(*, user: Any) -> QuerySet[Appeal]:
+    """New and accepted appeals waiting for the bureau (oldest first)."""
+    return (scopes.visible(user, _base()).filter(stage__in=[Stage.SUBMITTED, Stage.ACCEPTED])
+            .select_related("duplicate_of").order_by("submitted_at", "id"))
+
+
+def overdue_list(*, user: Any) -> QuerySet[Appeal]:
+    """Overdue appeals still with a department, most overdue first (the bureau's 督办 list)."""
+    return (scopes.visible(user, _base()).filter(stage__in=RUNNING_STAGES).filter(overdue_q())
+            .order_by("due_at", "id"))
+
+
+def department_inbox(*, user: Any) -> QuerySet[Appeal]:
+    """Appeals the user's department leads that wait for it (sign or reply), nearest deadline first."""
+    return (scopes.visible(user, _base()).filter(lead_department_id=user.department_id,
+                                                 stage__in=RUNNING_STAGES).order_by("due_at", "id"))
+
+
+def enterprise_side_list(*, user: Any) -> QuerySet[Appeal]:
+    """An enterprise's (or a steward's enterprises') appeals, newest first."""
+    return scopes.visible(user, _base()).order_by("-submitted_at", "-id")
+
+
+def steward_revisits(*, user: Any) -> QuerySet[Appeal]:
+    """Replied appeals of the steward's enterprises waiting for a return visit, and revisited ones to rate."""
+    return (scopes.visible(user, _base()).filter(stage__in=[Stage.REPLIED, Stage.REVISITED])
+            .order_by("replied_at", "id"))
+
+
+def notifications(*, user: Any) -> QuerySet[Notification]:
+    """The user's notifications, newest first."""
+    return scopes.visible(user, Notification.objects.select_related("appeal"))
+
+
+def unread_count(*, user: Any) -> int:
+    """How many unread notifications the user has."""
+    return notifications(user=user).filter(read_at__isnull=True).count()
+
+
+# ---------------------------------------------------------------- dispatch suggestions
+
+_suggestion_cache: "OrderedDict[tuple[str, int], list[dict[str, Any]]]" = OrderedDict()
+_suggestion_lock = threading.Lock()
+
+
+def suggester_version() -> str:
+    """A cheap key that changes when a dispatch happens or a department's duties change."""
+    last_dispatch = AppealEvent.objects.filter(action=Action.DISPATCH).aggregate(m=Max("id"))["m"] or 0
+    duties = Department.objects.filter(active=True).order_by("code").values_list("code", "name", "duties")
+    digest = hashlib.sha1(repr(list(duties)).encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"{last_dispatch}:{digest}"
+
+
+def _build_suggester() -> suggest.Suggester:
+    duties = {code: f"{name}。{text}" for code, name, text in
+              Department.objects.filter(active=True).values_list("code", "name", "duties")}
+    history = [(f"{title}。{content}", code) for title, content, code in
+               Appeal.objects.filter(lead_department__isnull=False).order_by("-dispatched_at", "-id")
+               .values_list("title", "content", "lead_department__code")[:HISTORY_LIMIT]]
+    return suggest.build_suggester(duties, history)
+
+
+def suggestions(*, user: Any, appeal: Appeal, k: int = 3) -> list[dict[str, Any]] | None:
+    """Up to k likely lead departments with reasons, for bureau users only (None for everyone else)."""
+    if not scopes.may(user, "appeal.suggestions", appeal) or user.role not in (Role.BUREAU, Role.ADMIN):
+        return None
+    version = suggester_version()
+    key = (version, appeal.pk)
+    with _suggestion_lock:
+        if key in _suggestion_cache:
+            _suggestion_cache.move_to_end(key)
+            return _suggestion_cache[key]
+    suggester = suggest.cached_suggester(version, _build_suggester)
+    names = dict(Department.objects.values_list("code", "name"))
+    result = [{"department": s.department, "name": names.get(s.department, ""), "score": s.score,
+               "reason": s.reason} for s in suggester.suggest(f"{appeal.title}。{appeal.content}", k=k)]
+    with _suggestion_lock:
+        _suggestion_cache[key] = result
+        while len(_suggestion_cache) > 2048:
+            _suggestion_cache.popitem(last=False)
+    return result
+
+
+def duplicate_hint(*, user: Any, appeal: Appeal) -> dict[str, Any] | None:
+    """The open appeal this one probably repeats, for the bureau (None when there is none or it is closed)."""
+    dup = appeal.duplicate_of
+    if (dup is None or appeal.stage not in (Stage.SUBMITTED, Stage.ACCEPTED) or dup.merged_into_id
+            or dup.stage in (Stage.CLOSED, Stage.REJECTED) or not scopes.may(user, "appeal.merge", appeal)):
+        return None
+    return {"id": dup.pk, "number": dup.number, "title": dup.title,
+            "similarity": round(similarity(f"{appeal.title}\n{appeal.content}", f"{dup.title}\n{dup.content}"), 2)}
+
+
+# ---------------------------------------------------------------- figures
+
+STAT_FIGURES = ("all", "dispatched", "signed_on_time", "replied", "resolved_confirmed", "rated", "satisfied",
+                "overdue", "handled", "escalated")
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                 region: str = "", department: str = "") -> dict[str, Any]:
+    """The three rates of CONTRACT.md §5, counts per stage, overdue count and average handling time over the
+    appeals submitted in [date_from, date_to] that the user may see.
+
+    response rate = signed on time ÷ dispatched; resolution rate = replied with `resolved` and confirmed at
+    the return visit ÷ replied; satisfaction rate = the first three ratings ÷ rated.
+    """
+    scopes.require(user, "appeal.stats")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("起始日期不能晚于结束日期", code="invalid_period", details={"field": "from"})
+    filters = AppealFilters(date_from=date_from, date_to=date_to, region=region, department=department)
+    qs = apply_filters(scopes.visible(user, Appeal.objects.all()), filters).order_by()
+    now = timezone.now()
+    # Only indexed columns (the id too), so that both engines can answer from the covering indexes.
+    aggregates: dict[str, Any] = {name: Count("id", filter=figure_q(name, now)) for name in STAT_FIGURES}
+    # Per-stage counts in the same pass: a GROUP BY stage would walk the stage index instead.
+    aggregates.update({f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in Stage.values})
+    aggregates["avg_handling_days"] = Avg("handling_days")
+    row = qs.aggregate(**aggregates)
+    per_stage = {stage: row.pop(f"stage_{stage}") for stage in Stage.values}
+    avg = row.pop("avg_handling_days")
+    return {
+        "from": date_from, "to": date_to, "region": region or None, "department": department or None,
+        "total": row["all"],
+        "counts": {name: row[name] for name in STAT_FIGURES},
+        "rates": {
+            "response": _rate(row["signed_on_time"], row["dispatched"]),
+            "resolution": _rate(row["resolved_confirmed"], row["replied"]),
+            "satisfaction": _rate(row["satisfied"], row["rated"]),
+        },
+        "stages": {stage: per_stage.get(stage, 0) for stage in Stage.values},
+        "overdue": row["overdue"],
+        "avg_handling_working_days": round(float(avg), 2) if avg is not None else None,
+    }

@@ -1,0 +1,139 @@
+"""Each role from the outside: the right role acts, a wrong role that can see the appeal gets 403, a user
+outside the appeal's scope gets 404 — and refused requests change nothing."""
+
+import pytest
+
+from zhitongche.appeals.models import Appeal, Stage
+
+from .fixtures import appeal_at, state, submit
+
+
+def post_action(api, user, appeal, action, data=None):
+    return api(user).post(f"/api/v1/appeals/{appeal.pk}/actions/{action}", data or {})
+
+
+def test_enterprise_submits_for_itself_only(world, api):
+    client = api(world.enterprise_user)
+    ok = client.post("/api/v1/appeals", {"enterprise": world.ent.uscc, "channel": "online", "category": "general",
+                                          "title": "用电增容", "content": "新建厂房需要增容，供电公司迟迟不批。"})
+    assert ok.status_code == 201
+    body = ok.json()
+    assert body["stage"] == "submitted" and body["number"].startswith("SQ") and body["id"]
+    assert body["suggestions"] is None  # only the bureau sees suggestions
+    count = Appeal.objects.count()
+    other = client.post("/api/v1/appeals", {"enterprise": world.other.uscc, "channel": "online",
+                                             "category": "general", "title": "x", "content": "y"})
+    assert other.status_code == 404 and Appeal.objects.count() == count
+
+
+def test_steward_submits_for_assigned_enterprise_only(world, api):
+    client = api(world.steward_user)
+    ok = client.post("/api/v1/appeals", {"enterprise": world.ent.uscc, "category": "urgent",
+                                          "title": "停电", "content": "园区突然停电，生产线停工。"})
+    assert ok.status_code == 201 and ok.json()["channel"] == "steward"
+    assert client.post("/api/v1/appeals", {"enterprise": world.other.uscc, "category": "urgent", "title": "停电",
+                                            "content": "园区停电"}).status_code == 404
+
+
+def test_clerk_and_bureau_submit_in_their_region(world, api, make_user):
+    assert api(world.clerk).post("/api/v1/appeals", {"enterprise": world.other.uscc, "category": "general",
+                                                     "title": "窗口诉求", "content": "办事窗口收到的诉求"}).status_code == 201
+    r = api(world.bureau_tiedong).post("/api/v1/appeals", {"enterprise": world.other.uscc, "category": "general",
+                                                           "title": "越区", "content": "不在本区"})
+    assert r.status_code == 404
+
+
+def test_bureau_outside_region_gets_404_inside_gets_200(world, api):
+    appeal = submit(world)
+    assert api(world.bureau_tiexi).get(f"/api/v1/appeals/{appeal.pk}").status_code == 404
+    before = state(appeal)
+    assert post_action(api, world.bureau_tiexi, appeal, "accept").status_code == 404
+    assert state(appeal)["row"] == before["row"]
+    r = post_action(api, world.bureau_tiedong, appeal, "accept")
+    assert r.status_code == 200 and r.json()["stage"] == "accepted"
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "steward_user", "leader", "clerk"])
+def test_roles_that_see_but_may_not_accept_get_403(world, api, role):
+    appeal = submit(world)
+    user = getattr(world, role)
+    client = api(user)
+    assert client.get(f"/api/v1/appeals/{appeal.pk}").status_code == 200
+    before = state(appeal)
+    r = client.post(f"/api/v1/appeals/{appeal.pk}/actions/accept", {})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert state(appeal) == before
+
+
+def test_other_enterprise_and_unrelated_department_get_404(world, api):
+    appeal = appeal_at(world, Stage.DISPATCHED)
+    for user in (world.other_enterprise_user, world.zjj):
+        assert api(user).get(f"/api/v1/appeals/{appeal.pk}").status_code == 404
+        assert post_action(api, user, appeal, "sign").status_code == 404
+    assert Appeal.objects.get(pk=appeal.pk).stage == Stage.DISPATCHED
+
+
+def test_co_department_sees_but_cannot_sign(world, api, make_user):
+    appeal = submit(world)
+    api(world.bureau).post(f"/api/v1/appeals/{appeal.pk}/actions/accept")
+    api(world.bureau).post(f"/api/v1/appeals/{appeal.pk}/actions/dispatch",
+                           {"lead_department": "RSJ", "co_departments": ["ZJJ"]})
+    client = api(world.zjj)
+    body = client.get(f"/api/v1/appeals/{appeal.pk}").json()
+    assert body["co_departments"] == ["ZJJ"] and body["actions"] == []
+    before = state(appeal)
+    assert client.post(f"/api/v1/appeals/{appeal.pk}/actions/sign").status_code == 403
+    assert state(appeal) == before
+    assert post_action(api, world.rsj, appeal, "sign").json()["stage"] == "handling"
+
+
+def test_bureau_cannot_sign_or_reply(world, api):
+    appeal = appeal_at(world, Stage.DISPATCHED)
+    assert post_action(api, world.bureau, appeal, "sign").status_code == 403
+    appeal = appeal_at(world, Stage.HANDLING)
+    assert post_action(api, world.bureau, appeal, "reply", {"content": "x", "resolved": True}).status_code == 403
+
+
+def test_revisit_by_steward_or_bureau_not_enterprise(world, api):
+    appeal = appeal_at(world, Stage.REPLIED)
+    assert post_action(api, world.enterprise_user, appeal, "revisit", {"confirmed": True}).status_code == 403
+    assert post_action(api, world.rsj, appeal, "revisit", {"confirmed": True}).status_code == 403
+    assert post_action(api, world.bureau, appeal, "revisit", {"confirmed": True}).status_code == 200
+
+
+def test_evaluate_by_enterprise_or_its_steward_not_bureau(world, api):
+    appeal = appeal_at(world, Stage.REVISITED)
+    assert post_action(api, world.bureau, appeal, "evaluate", {"rating": "satisfied"}).status_code == 403
+    r = post_action(api, world.steward_user, appeal, "evaluate", {"rating": "satisfied", "comment": "电话评价"})
+    assert r.status_code == 200 and r.json()["stage"] == "closed"
+
+
+def test_suggestions_for_bureau_only(world, api):
+    appeal = submit(world, title="拖欠工资", content="公司拖欠我们三个月工资，劳动合同到期也不续签，要求补发工资。")
+    body = api(world.bureau).get(f"/api/v1/appeals/{appeal.pk}").json()
+    assert 1 <= len(body["suggestions"]) <= 3
+    assert all(set(s) >= {"department", "reason"} for s in body["suggestions"])
+    assert "RSJ" in [s["department"] for s in body["suggestions"]]
+    assert api(world.leader).get(f"/api/v1/appeals/{appeal.pk}").json()["suggestions"] is None
+    assert api(world.enterprise_user).get(f"/api/v1/appeals/{appeal.pk}").json()["suggestions"] is None
+
+
+def test_anonymous_is_401(world, api):
+    appeal = submit(world)
+    assert api(None).get(f"/api/v1/appeals/{appeal.pk}").status_code == 401
+    assert api(None).post(f"/api/v1/appeals/{appeal.pk}/actions/accept").status_code == 401
+
+
+def test_list_is_scoped_and_filtered(world, api):
+    mine = submit(world)
+    services_other = api(world.other_enterprise_user).post(
+        "/api/v1/appeals", {"enterprise": world.other.uscc, "category": "general", "title": "铁西", "content": "铁西的诉求"})
+    assert services_other.status_code == 201
+    ids = [a["id"] for a in api(world.enterprise_user).get("/api/v1/appeals").json()["results"]]
+    assert ids == [mine.pk]
+    assert api(world.bureau).get("/api/v1/appeals").json()["count"] == 2
+    assert api(world.bureau).get("/api/v1/appeals", region="210303").json()["count"] == 1
+    assert api(world.bureau_tiedong).get("/api/v1/appeals").json()["count"] == 1
+    assert api(world.bureau).get("/api/v1/appeals", stage="closed").json()["count"] == 0
+    assert api(world.bureau).get("/api/v1/appeals", stage="nonsense").status_code == 400
+    assert api(world.bureau).get("/api/v1/appeals", department="NOPE").status_code == 400

@@ -1,0 +1,158 @@
+"""The workbench pages from the outside: submit with attachments, act, see the timeline, scopes and errors."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from zhitongche.appeals.models import Appeal, AppealEvent, Attachment, Stage
+from zhitongche.core.models import AuditLog
+
+from .fixtures import appeal_at, state, submit
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+FORM = {"channel": "online", "category": "general", "title": "厂房消防验收", "content": "新建厂房消防验收排期太久，影响投产。"}
+
+
+def test_enterprise_submits_on_the_web_with_an_attachment(world, client):
+    client.force_login(world.enterprise_user)
+    assert "提交诉求" in client.get("/appeals/new/").content.decode()
+    r = client.post("/appeals/new/", {**FORM, "enterprise": world.ent.uscc,
+                                      "files": [SimpleUploadedFile("现场照片.png", PNG, "image/png")]})
+    appeal = Appeal.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/appeals/{appeal.pk}/"
+    item = Attachment.objects.get()
+    assert item.name == "现场照片.png" and item.content_type == "image/png"
+    assert "现场照片" not in item.file.name and item.file.name.endswith(".png")  # random stored name
+    page = client.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "办理记录" in page and "现场照片.png" in page
+    download = client.get(f"/appeals/attachments/{item.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert "attachment" in download["Content-Disposition"] and download["X-Content-Type-Options"] == "nosniff"
+    client.force_login(world.other_enterprise_user)
+    assert client.get(f"/appeals/attachments/{item.pk}/").status_code == 404
+    assert client.get(f"/appeals/{appeal.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("病毒.exe", b"MZ" + b"\x00" * 10, "file_type_not_allowed"),
+    ("假图片.png", b"GIF89a" + b"\x00" * 10, "file_content_mismatch"),
+    ("空.pdf", b"", "empty_file"),
+])
+def test_bad_attachments_are_refused_and_nothing_is_stored(world, client, name, content, code):
+    client.force_login(world.enterprise_user)
+    r = client.post("/appeals/new/", {**FORM, "enterprise": world.ent.uscc,
+                                      "files": [SimpleUploadedFile(name, content)]})
+    assert r.status_code == 400 and code in r.content.decode()
+    assert Appeal.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_attachment_size_limit(world, client, settings):
+    settings.ZTC_APPEAL_ATTACHMENT_MAX_BYTES = 50
+    client.force_login(world.enterprise_user)
+    r = client.post("/appeals/new/", {**FORM, "enterprise": world.ent.uscc,
+                                      "files": [SimpleUploadedFile("大.png", PNG + b"\x00" * 100)]})
+    assert r.status_code == 400 and "超过" in r.content.decode()
+    assert Appeal.objects.count() == 0
+
+
+def test_steward_submits_on_behalf(world, client):
+    client.force_login(world.steward_user)
+    page = client.get("/appeals/new/").content.decode()
+    assert world.ent.name in page and world.other.name not in page
+    r = client.post("/appeals/new/", {**FORM, "channel": "steward", "enterprise": world.ent.uscc})
+    assert r.status_code == 302
+    assert Appeal.objects.get().channel == "steward"
+
+
+def test_reply_with_attachment_on_the_web(world, client):
+    appeal = appeal_at(world, Stage.HANDLING)
+    client.force_login(world.rsj)
+    assert "待办诉求" in client.get("/appeals/inbox/").content.decode()
+    r = client.post(f"/appeals/{appeal.pk}/act/reply/", {"content": "已办结，见附件。", "resolved": "1",
+                                                         "files": [SimpleUploadedFile("回复.pdf", b"%PDF-1.4 x")]})
+    assert r.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.stage == Stage.REPLIED and appeal.resolved is True
+    reply = AppealEvent.objects.get(appeal=appeal, action="reply")
+    assert Attachment.objects.get().event_id == reply.pk
+
+
+def test_web_action_refused_shows_reason_and_changes_nothing(world, client):
+    appeal = submit(world)
+    client.force_login(world.enterprise_user)
+    before = state(appeal)
+    r = client.post(f"/appeals/{appeal.pk}/act/accept/", {})
+    assert r.status_code == 403 and "无权" in r.content.decode()
+    client.force_login(world.bureau)
+    r = client.post(f"/appeals/{appeal.pk}/act/sign/", {})
+    assert r.status_code == 409 and "invalid_transition" in r.content.decode()
+    r = client.post(f"/appeals/{appeal.pk}/act/reject/", {"reason": ""})
+    assert r.status_code == 400
+    assert state(appeal) == before
+    client.force_login(world.bureau_tiexi)
+    assert client.post(f"/appeals/{appeal.pk}/act/accept/", {}).status_code == 404
+    assert state(appeal) == before
+
+
+def test_bureau_dispatches_with_suggestions_on_the_page(world, client):
+    appeal = submit(world, title="拖欠工资", content="公司拖欠员工三个月工资，劳动合同到期不续签。")
+    client.force_login(world.bureau)
+    assert appeal.number in client.get("/appeals/pool/").content.decode()
+    client.post(f"/appeals/{appeal.pk}/act/accept/", {"note": "受理"})
+    page = client.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "建议主办部门" in page and 'name="lead_department"' in page
+    r = client.post(f"/appeals/{appeal.pk}/act/dispatch/", {"lead_department": "JYJ", "lead_department_other": "RSJ",
+                                                            "co_departments": ["CZJ"], "note": "请办理"})
+    assert r.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.lead_department.code == "RSJ" and list(appeal.co_departments.values_list("code", flat=True)) == ["CZJ"]
+    assert AuditLog.objects.filter(action="appeal.dispatch", object_id=str(appeal.pk)).exists()
+
+
+@pytest.mark.parametrize(("user", "path"), [
+    ("bureau", "/appeals/pool/"), ("bureau", "/appeals/overdue/"), ("bureau", "/appeals/list/"),
+    ("bureau", "/appeals/stats/"), ("rsj", "/appeals/inbox/"), ("enterprise_user", "/appeals/mine/"),
+    ("steward_user", "/appeals/mine/"), ("leader", "/appeals/stats/"), ("clerk", "/appeals/new/"),
+    ("enterprise_user", "/appeals/notifications/"),
+])
+def test_workbench_pages_open(world, client, user, path):
+    appeal_at(world, Stage.REPLIED)
+    client.force_login(getattr(world, user))
+    r = client.get(path)
+    assert r.status_code == 200
+    assert 'lang="zh-Hans"' in r.content.decode()
+
+
+def test_home_redirects_by_role(world, client):
+    for user, target in (("bureau", "/appeals/pool/"), ("rsj", "/appeals/inbox/"), ("enterprise_user", "/appeals/mine/"),
+                         ("leader", "/appeals/stats/")):
+        client.force_login(getattr(world, user))
+        assert client.get("/appeals/")["Location"] == target
+
+
+def test_steward_sees_revisits_waiting(world, client):
+    appeal = appeal_at(world, Stage.REPLIED)
+    client.force_login(world.steward_user)
+    page = client.get("/appeals/mine/").content.decode()
+    assert "待回访" in page and appeal.number in page
+
+
+def test_leader_cannot_open_submit_form(world, client):
+    client.force_login(world.leader)
+    assert client.get("/appeals/new/").status_code == 403
+
+
+def test_list_filters_and_export(world, client):
+    appeal_at(world, Stage.CLOSED)
+    submit(world, title="第二件", content="完全不同的一件诉求内容，关于道路。")
+    client.force_login(world.bureau)
+    assert "共 1 件" in client.get("/appeals/list/?stage=closed").content.decode()
+    assert client.get("/appeals/list/?stage=nonsense").status_code == 400
+    r = client.get("/appeals/list/?export=xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_detail_page_query_count_is_bounded(world, client, django_assert_max_num_queries):
+    appeal = appeal_at(world, Stage.CLOSED)
+    client.force_login(world.enterprise_user)
+    with django_assert_max_num_queries(25):
+        assert client.get(f"/appeals/{appeal.pk}/").status_code == 200
