@@ -1,0 +1,131 @@
+"""The licence pages from the outside: issuance form, list and detail, actions, 我的证照, public verification."""
+
+import json
+
+from django.test import Client
+
+from zhitongche.core.models import AuditLog
+from zhitongche.licenses.models import License, LicenseUse
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_issue_form_issues_and_shows_the_licence(issuer, food_type, make_enterprise):
+    holder = make_enterprise()
+    client = logged_in(issuer)
+    page = client.get("/licenses/issue/")
+    assert page.status_code == 200 and "食品经营许可证" in page.content.decode() and "法定代表人" in page.content.decode()
+    response = client.post("/licenses/issue/", {"type": "SPJY", "holder": holder.uscc, "f_legalRepresentative": "李四",
+                                                "f_address": "铁东区 3 号", "valid_until": ""}, follow=True)
+    lic = License.objects.get()
+    text = response.content.decode()
+    assert response.status_code == 200 and lic.identifier in text and "李四" in text
+    assert f"/verify/{lic.identifier}/qr.svg" in text and "扫码核验" in text
+    assert 'style="' not in text and "<script>" not in text
+
+
+def test_issue_form_errors_write_nothing(issuer, food_type, make_enterprise):
+    client = logged_in(issuer)
+    before = (License.objects.count(), AuditLog.objects.count())
+    response = client.post("/licenses/issue/", {"type": "SPJY", "holder": "911111111111111111", "f_legalRepresentative": "李四",
+                                                "f_address": "x"})
+    assert response.status_code == 200 and "无效" in response.content.decode()
+    assert (License.objects.count(), AuditLog.objects.count()) == before
+
+
+def test_issue_form_is_refused_to_other_departments(make_user, food_type):
+    assert logged_in(make_user("department", department="RSJ")).get("/licenses/issue/").status_code == 403
+    assert logged_in(make_user("bureau")).get("/licenses/issue/").status_code == 403
+
+
+def test_list_filters_and_detail_actions(issue, issuer):
+    first, second = issue(), issue()
+    client = logged_in(issuer)
+    text = client.get("/licenses/", {"q": first.identifier}).content.decode()
+    assert first.identifier in text and second.identifier not in text
+    response = client.post(f"/licenses/{first.identifier}/change", {"f_legalRepresentative": "王五", "f_address": "新址"},
+                           follow=True)
+    new = License.objects.get(previous=first)
+    assert new.fields["legalRepresentative"] == "王五" and "已变更" in response.content.decode()
+    client.post(f"/licenses/{second.identifier}/revoke", {"reason": ""})
+    assert License.objects.get(pk=second.pk).status == "active"
+    client.post(f"/licenses/{second.identifier}/revoke", {"reason": "违法经营"})
+    assert License.objects.get(pk=second.pk).status == "revoked"
+    revoked_list = client.get("/licenses/", {"status": "revoked"}).content.decode()
+    assert second.identifier in revoked_list and new.identifier not in revoked_list
+
+
+def test_my_licences_and_download(issue, make_user):
+    mine, theirs = issue(), issue()
+    owner = logged_in(make_user("enterprise", enterprise=mine.holder.uscc))
+    text = owner.get("/licenses/mine/").content.decode()
+    assert "我的证照" in text and mine.identifier in text and theirs.identifier not in text
+    assert owner.get(f"/licenses/{theirs.identifier}/").status_code == 404
+    download = owner.get(f"/licenses/{mine.identifier}/credential.json")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    assert json.loads(download.content)["credentialSubject"]["licenseNumber"] == mine.identifier
+    assert LicenseUse.objects.filter(license=mine, action="credential", channel="web").count() == 1
+    # No action forms for the holder.
+    assert "吊销原因" not in owner.get(f"/licenses/{mine.identifier}/").content.decode()
+    assert owner.post(f"/licenses/{mine.identifier}/revoke", {"reason": "x"}).status_code == 403
+
+
+def test_public_verify_page(client, issue, issuer):
+    lic = issue()
+    response = client.get(f"/verify/{lic.identifier}")
+    text = response.content.decode()
+    assert response.status_code == 200 and "该证照真实有效" in text and lic.holder_name in text
+    assert 'lang="zh-Hans"' in text
+    # Typed forms fold to the canonical number.
+    assert client.get(f"/verify/{lic.identifier.lower()}").status_code == 302
+    missing = client.get("/verify/210300-SPJY-2025-00000000-0")
+    assert missing.status_code == 404 and "未找到" in missing.content.decode()
+    qr = client.get(f"/verify/{lic.identifier}/qr.svg")
+    assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
+    assert client.get("/verify/not-a-number/qr.svg").status_code == 404
+    logged_in(issuer).post(f"/licenses/{lic.identifier}/revoke", {"reason": "违法"})
+    assert "已吊销" in client.get(f"/verify/{lic.identifier}").content.decode()
+    assert LicenseUse.objects.filter(action="verify").count() == 0
+
+
+def test_verify_by_platform_user_on_the_web_is_logged(issue, make_user):
+    lic = issue()
+    bank = logged_in(make_user("bureau"))
+    bank.get(f"/verify/{lic.identifier}", {"purpose": "招标资格审查"})
+    use = LicenseUse.objects.get(action="verify")
+    assert use.purpose == "招标资格审查" and use.channel == "web"
+
+
+def test_lookup_and_paste_forms(client, api, issue, issuer):
+    lic = issue()
+    assert client.get("/verify/", {"identifier": lic.identifier.lower().replace("-", "")})["Location"].endswith(
+        f"/verify/{lic.identifier}")
+    assert "校验位" in client.get("/verify/", {"identifier": "210300-SPJY-2025-00000000-0"}).content.decode()
+    credential = api(issuer).get(f"/api/v1/licenses/{lic.identifier}/credential").content.decode()
+    assert "凭证签名有效" in client.post("/verify/", {"credential": credential}).content.decode()
+    assert "凭证无效" in client.post("/verify/", {"credential": credential.replace("张三", "张四")}).content.decode()
+    assert "凭证无效" in client.post("/verify/", {"credential": "{oops"}).content.decode()
+
+
+def test_types_page_and_navigation(make_user, food_type):
+    text = logged_in(make_user("admin")).get("/licenses/types/").content.decode()
+    assert "食品经营许可证" in text and "鞍山市市场监督管理局" in text
+    assert logged_in(make_user("overseer")).get("/licenses/types/").status_code == 404
+    home = logged_in(make_user("department")).get("/")
+    assert "电子证照" in home.content.decode() and "证照核验" in home.content.decode()
+
+
+def test_export_follows_the_filters(issue, issuer):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    first, _other = issue(), issue()
+    response = logged_in(issuer).get("/licenses/", {"q": first.identifier, "format": "xlsx"})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    rows = list(load_workbook(BytesIO(response.content)).active.values)
+    assert rows[0][0] == "证照编号" and [r[0] for r in rows[1:]] == [first.identifier]

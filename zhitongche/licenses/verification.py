@@ -1,0 +1,172 @@
+"""Verifying a credential: the proof, then validity period and status; the public hot path.
+
+Only a credential whose proof holds (against our own did:web keys, resolved locally, or a did:key) and
+whose licence is active is valid. The status comes, for our own licences, from the licence row (one
+indexed lookup through a raw cursor: no model instances on this path); for a credential naming one of
+our status lists but no licence of ours, from that list's bit; any other status list cannot be read
+(we never fetch URLs on behalf of a caller) and the answer is invalid with `status_list_unavailable`.
+
+`status` is one of active/revoked/expired/superseded when it can be established (our licence, or the
+credential's own dates and status list) and None otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from . import keys, vc
+from .models import License, LicenseStatus, StatusList
+
+MAX_BYTES = 1 << 20
+# The database says whether the licence has expired, so no datetime is built on this path.
+_LICENSE_SQL = (f"SELECT status, CASE WHEN valid_until <= %s THEN 1 ELSE 0 END, status_list_id, status_index "  # noqa: S608
+                f"FROM {License._meta.db_table} WHERE identifier = %s")
+_IDENTIFIER_RE = re.compile(r"[0-9]{6}-[0-9A-Z]{2,6}-[0-9]{4}-[0-9A-Z]{8}-[0-9A-Z]")
+_LIST_SQL = f"SELECT bits FROM {StatusList._meta.db_table} WHERE id = %s"  # noqa: S608
+
+
+@dataclass
+class Outcome:
+    """The answer of POST /api/v1/verify."""
+
+    valid: bool
+    status: str | None
+    errors: list[str] = field(default_factory=list)
+    identifier: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's JSON body."""
+        return {"valid": self.valid, "status": self.status, "errors": self.errors}
+
+
+_SQLITE_SQL: dict[str, str] = {}
+
+
+def _fetchone(sql: str, params: list[Any], db: Any = None) -> tuple[Any, ...] | None:
+    """One row through the driver's own connection: Django's cursor wrapper costs more than the SQLite query."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if db.connection is None:
+        db.ensure_connection()
+    if db.vendor == "sqlite":
+        sql = _SQLITE_SQL.get(sql) or _SQLITE_SQL.setdefault(sql, sql.replace("%s", "?"))
+    # sqlite3 and psycopg 3 connections both execute directly (a cursor is made and dropped inside).
+    return db.connection.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+
+
+def _license_row(identifier: str, moment: datetime.datetime) -> tuple[Any, ...] | None:
+    """(stored status, expired 0/1, status list id, index) of one of our licences, or None."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "sqlite":
+        # Django stores SQLite datetimes as naive UTC text of this form, which compares as text.
+        now: Any = moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    else:
+        now = moment
+    return _fetchone(_LICENSE_SQL, [now, identifier], db)
+
+
+def _bit_from_our_list(entry: Any) -> bool | None:
+    """The revocation bit from one of our status lists named by a credentialStatus; None if unreadable."""
+    if not isinstance(entry, dict):
+        return None
+    url = entry.get("statusListCredential")
+    prefix = keys.status_list_prefix()
+    if not isinstance(url, str) or not url.startswith(prefix) or not url[len(prefix):].isdigit():
+        return None
+    index_text = entry.get("statusListIndex")
+    if not isinstance(index_text, str) or not index_text.isascii() or not index_text.isdigit():
+        return None
+    row = _fetchone(_LIST_SQL, [int(url[len(prefix):][:18])])
+    if row is None:
+        return None
+    bits = bytes(row[0])
+    index = int(index_text[:12])
+    if index >= len(bits) * 8:
+        return None
+    return vc.get_bit(bits, index)
+
+
+def _subject_identifier(credential: dict[str, Any]) -> str | None:
+    subject = credential.get("credentialSubject")
+    number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+    # The shape is enough to look it up; an identifier with a wrong check character is simply not found.
+    return number if isinstance(number, str) and _IDENTIFIER_RE.fullmatch(number) else None
+
+
+def verify_credential(credential: Any, now: datetime.datetime | None = None) -> Outcome:
+    """Verify a parsed credential: proof, then dates and status. Never raises on any input."""
+    try:
+        return _verify_credential(credential, now)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
+        # A last-resort guard: a credential that reaches it is simply not valid.
+        return Outcome(False, None, ["internal_error"])
+
+
+def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcome:
+    """verify_credential() without its guard."""
+    moment = now or datetime.datetime.now(datetime.UTC)
+    result = vc.verify(credential, keys.resolve_key, now=moment)
+    if not isinstance(credential, dict):
+        return Outcome(False, None, list(result.errors))
+    errors = list(result.errors)
+    identifier = _subject_identifier(credential)
+    status: str | None = None
+    row = _license_row(identifier, moment) if identifier else None
+    entry = credential.get("credentialStatus")
+    if row is not None:
+        stored, expired, list_id, index = row
+        status = stored
+        if stored == LicenseStatus.ACTIVE and expired:
+            status = LicenseStatus.EXPIRED.value
+        if result.valid and not (
+            isinstance(entry, dict) and entry.get("statusListCredential") == keys.status_list_url(list_id)
+            and entry.get("statusListIndex") == str(index)
+        ):
+            errors.append("status_mismatch")
+    elif result.valid:
+        issuer = credential.get("issuer")
+        if (issuer.get("id") if isinstance(issuer, dict) else issuer) == keys.issuer_did():
+            errors.append("unknown_license")
+        bit = _bit_from_our_list(entry)
+        if bit is None:
+            errors.append("status_list_unavailable")
+        else:
+            status = LicenseStatus.REVOKED.value if bit else LicenseStatus.ACTIVE.value
+    valid_from = vc.parse_xsd_datetime(credential.get("validFrom"))
+    # For our own licences the row decided expiry; otherwise the credential's own validUntil does.
+    valid_until_text = vc.parse_xsd_datetime(credential.get("validUntil")) if row is None else None
+    if valid_until_text is not None:
+        if valid_until_text.tzinfo is None:
+            valid_until_text = valid_until_text.replace(tzinfo=datetime.UTC)
+        if valid_until_text <= moment and status in (None, LicenseStatus.ACTIVE):
+            status = LicenseStatus.EXPIRED.value
+    if valid_from is not None:
+        if valid_from.tzinfo is None:
+            valid_from = valid_from.replace(tzinfo=datetime.UTC)
+        if valid_from > moment:
+            errors.append("not_yet_valid")
+    if status is not None and status != LicenseStatus.ACTIVE and status not in errors:
+        errors.append(status)
+    valid = result.valid and status == LicenseStatus.ACTIVE and not errors
+    return Outcome(valid, status, errors, identifier)
+
+
+def verify_body(body: bytes | str, now: datetime.datetime | None = None) -> Outcome | vc.VerifyResult:
+    """Verify a raw request body; a body that is not a credential comes back as the VerifyResult saying why."""
+    if len(body) > MAX_BYTES:
+        return vc.VerifyResult(False, ["too_large"])
+    try:
+        credential = vc.parse_json_strict(body)
+    except ValueError as exc:
+        return vc.VerifyResult(False, ["duplicate_key" if "duplicate" in str(exc) else "malformed_json"])
+    except (TypeError, RecursionError):
+        return vc.VerifyResult(False, ["malformed_json"])
+    if isinstance(credential, dict) and "proof" not in credential and isinstance(credential.get("credential"), dict):
+        credential = credential["credential"]  # also accept {"credential": {...}}
+    if not isinstance(credential, dict):
+        return vc.VerifyResult(False, ["malformed_credential"])
+    return verify_credential(credential, now)
