@@ -144,11 +144,15 @@ def load_domain_dictionary(terms: Iterable[str]) -> int:
 
 def default_domain_terms() -> list[str]:
     """Words loaded at start-up: the formal terms of the synonym table and the department names."""
-    terms = [syn.formal for syn in load_synonyms()]
-    if CATALOGUE_CSV.exists():
-        with open(CATALOGUE_CSV, encoding="utf-8") as f:
-            terms.extend(row["department"].removeprefix("区") for row in csv.DictReader(f))
-    return terms
+    return [syn.formal for syn in active_synonyms()] + list(_catalogue_departments())
+
+
+@lru_cache(maxsize=1)
+def _catalogue_departments() -> tuple[str, ...]:
+    if not CATALOGUE_CSV.exists():
+        return ()
+    with open(CATALOGUE_CSV, encoding="utf-8") as f:
+        return tuple(row["department"].removeprefix("区") for row in csv.DictReader(f))
 
 
 def _sub_words(tok: jieba.Tokenizer, word: str) -> list[str]:
@@ -224,6 +228,34 @@ def load_synonyms(path: Path | None = None) -> tuple[Synonym, ...]:
         )
 
 
+_active: tuple[Synonym, ...] | None = None  # the table in use when it is not the bundled CSV (set_synonyms)
+
+
+def active_synonyms() -> tuple[Synonym, ...]:
+    """The synonym table expand_query uses: the one given to set_synonyms, else data/synonyms.csv."""
+    return load_synonyms() if _active is None else _active
+
+
+def set_synonyms(synonyms: Iterable[Synonym] | None) -> None:
+    """Use this synonym table from now on in this process (None: back to the CSV); the index must match it.
+
+    Formal terms are dictionary words: new ones are added to the loaded dictionary, and when a term is
+    removed the tokenizer is rebuilt on next use (about a second), since jieba cannot forget a word.
+    """
+    global _active, _tokenizer
+    with _lock:
+        before = set(default_domain_terms())
+        _active = None if synonyms is None else tuple(synonyms)
+        after = set(default_domain_terms())
+        if _tokenizer is not None:
+            if before - after:
+                _tokenizer = None
+            elif after - before:
+                _add_words(_tokenizer, sorted(after - before))
+        _tokenize_normalized.cache_clear()
+        _synonym_index.cache_clear()
+
+
 @dataclass(frozen=True)
 class _SynonymIndex:
     formal: dict[str, tuple[str, ...]]  # colloquial key → formal terms
@@ -234,7 +266,7 @@ class _SynonymIndex:
 @lru_cache(maxsize=1)
 def _synonym_index() -> _SynonymIndex:
     index: dict[str, list[str]] = {}
-    for syn in load_synonyms():
+    for syn in active_synonyms():
         key = normalize(syn.colloquial)
         if key and syn.formal not in index.setdefault(key, []):
             index[key].append(syn.formal)
