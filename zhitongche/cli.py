@@ -142,6 +142,56 @@ def cmd_department_add(args: argparse.Namespace) -> None:
          f"{'已创建' if created else '已更新'}部门 {dept.code} {dept.name}")
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    """Import a template file as a user; prints the import report (CONTRACT.md §4)."""
+    from zhitongche.accounts.services import user_by_name
+    from zhitongche.core.errors import InvalidInput
+    from zhitongche.imports.services import import_create, import_run
+
+    if not os.path.isfile(args.file):
+        raise InvalidInput(f"文件不存在：{args.file}", code="no_such_file")
+    user = user_by_name(args.as_user)
+    job = import_create(actor=user, kind=args.kind, file=args.file, file_name=os.path.basename(args.file),
+                        dry_run=args.dry_run)
+    job = import_run(job_id=job.pk)
+    report = job.as_report()
+    lines = [f"导入 #{job.pk}（{job.kind}{'，仅校验' if job.dry_run else ''}）：{job.get_status_display()}",
+             f"数据行 {job.total}，新增 {job.created}，更新 {job.updated}，拒绝 {job.rejected}"]
+    lines += [f"  第 {e['row']} 行 {e['column']}：{e['message']}（{e['code']}）" for e in report["errors"][:200]]
+    if len(report["errors"]) > 200:
+        lines.append(f"  ……另有 {len(report['errors']) - 200} 条错误（--json 输出全部）")
+    _out(args, report, "\n".join(lines))
+    if job.status == "failed":
+        from zhitongche.core.errors import DomainError
+
+        first = report["errors"][0] if report["errors"] else {"message": "导入失败", "code": "import_failed"}
+        raise DomainError(first["code"], first["message"])
+
+
+def cmd_appeals_sweep(args: argparse.Namespace) -> None:
+    """Run the appeals deadline sweep now (or queue it for `ztc worker` with --enqueue)."""
+    if args.enqueue:
+        from zhitongche.appeals.tasks import sweep_deadlines_task
+
+        result = sweep_deadlines_task.enqueue()
+        _out(args, {"enqueued": str(result.id)}, f"已排队期限巡检任务：{result.id}")
+        return
+    from zhitongche.appeals.services import sweep_deadlines
+
+    counts = sweep_deadlines()
+    _out(args, counts, f"期限巡检完成：新超期 {counts['overdue']} 件，80% 提醒 {counts['remind_80']} 件，"
+                       f"到期提醒 {counts['remind_due']} 件")
+
+
+def cmd_catalog_reindex(args: argparse.Namespace) -> None:
+    """Rebuild the catalogue's search index (after changing the synonym table or the dictionary)."""
+    from zhitongche.catalog.services import reindex_now
+
+    result = reindex_now(actor=CLI_ACTOR)
+    _out(args, result, f"搜索索引已重建：事项 {result['items']}，指南 {result['guides']}，场景 {result['scenarios']}，"
+                       f"用时 {result['seconds']} 秒")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     common = OneLineParser(add_help=False)
@@ -188,8 +238,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--label", help="令牌用途")
 
+    p = add("import", cmd_import, "导入模板文件并输出导入报告")
+    p.add_argument("kind", help="模板类型：enterprises、stewards、service_items、guides …")
+    p.add_argument("file")
+    p.add_argument("--as", dest="as_user", required=True, metavar="USER", help="以该用户身份导入")
+    p.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+
     dept = sub.add_parser("department", help="部门管理", parents=[common])
     dept_sub = dept.add_subparsers(dest="department_command", required=True, parser_class=OneLineParser)
+    appeals = sub.add_parser("appeals", help="诉求闭环", parents=[common])
+    appeals_sub = appeals.add_subparsers(dest="appeals_command", required=True, parser_class=OneLineParser)
+    p = add("sweep", cmd_appeals_sweep, "期限巡检：标记超期、发送 80% 与到期提醒（供 cron 定时调用）", appeals_sub)
+    p.add_argument("--enqueue", action="store_true", help="放入任务队列由 ztc worker 执行")
+
     p = add("add", cmd_department_add, "新建或更新部门", dept_sub)
     p.add_argument("code")
     p.add_argument("name")
@@ -197,6 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region")
     p.add_argument("--responsible", nargs="*", metavar="CATEGORY")
     p.add_argument("--duties")
+
+    catalog = sub.add_parser("catalog", help="政务服务事项与办事指南", parents=[common])
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True, parser_class=OneLineParser)
+    add("reindex", cmd_catalog_reindex, "重建办事指南搜索索引", catalog_sub)
+
+    from zhitongche.licenses.commands import add_commands as add_license_commands
+
+    add_license_commands(sub, add, OneLineParser, common)
+    from zhitongche.assessment.commands import add_commands as add_assessment_commands
+
+    add_assessment_commands(sub, add, OneLineParser, common)
     return parser
 
 

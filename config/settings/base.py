@@ -26,6 +26,11 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.
 # The address the public reaches us at: QR codes, did:web and links in exports are built from it.
 PUBLIC_BASE_URL = os.environ.get("ZTC_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL] if PUBLIC_BASE_URL.startswith("https://") else []
+# Licences: the did:web host (empty: PUBLIC_BASE_URL's host, 127.0.0.1 → localhost), the keystore folder, and
+# whether the development keystore passphrase may be used (only with DEBUG; test settings turn it on).
+ZTC_DID_HOST = os.environ.get("ZTC_DID_HOST", "")
+ZTC_KEY_DIR = Path(os.environ.get("ZTC_KEY_DIR", VAR_DIR / "keys"))
+ZTC_KEY_DEV_PASSPHRASE = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +51,12 @@ INSTALLED_APPS = [
     "zhitongche.accounts",
     "zhitongche.regions",
     "zhitongche.registry",
+    "zhitongche.imports",
+    "zhitongche.assessment",
+    "zhitongche.appeals",
+    "zhitongche.interactions",
+    "zhitongche.licenses",
+    "zhitongche.catalog",
 ]
 
 MIDDLEWARE = [

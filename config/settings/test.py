@@ -12,3 +12,6 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 ALLOWED_HOSTS = ["*"]
+# Licences: a keystore of its own for the tests, opened with the development passphrase.
+ZTC_KEY_DIR = VAR_DIR / "test-keys"
+ZTC_KEY_DEV_PASSPHRASE = True

@@ -4,4 +4,11 @@ ROUTERS = [
     ("", "zhitongche.core.api"),
     ("", "zhitongche.accounts.api"),
     ("", "zhitongche.regions.api"),
+    ("", "zhitongche.registry.api"),
+    ("", "zhitongche.imports.api"),
+    ("", "zhitongche.assessment.api"),
+    ("", "zhitongche.appeals.api"),
+    ("", "zhitongche.interactions.api"),
+    ("", "zhitongche.licenses.api"),
+    ("", "zhitongche.catalog.api"),
 ]

@@ -12,6 +12,11 @@ LOADERS = [
     "zhitongche.regions.demo",
     "zhitongche.registry.demo",
     "zhitongche.accounts.demo",
+    "zhitongche.appeals.demo",
+    "zhitongche.interactions.demo",
+    "zhitongche.assessment.demo",
+    "zhitongche.licenses.demo",
+    "zhitongche.catalog.demo",
 ]
 
 DEMO_PASSWORD = "Ztc-demo-2026"  # noqa: S105 — printed for the demo; real deployments create their own users
