@@ -1,6 +1,7 @@
 """`ztc`: the operator's command (CONTRACT.md §2). Every command takes --json; failures print one line."""
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -84,6 +85,37 @@ def cmd_worker(args: argparse.Namespace) -> None:
     call_command("db_worker", queue_name="*", interval=args.interval, batch=args.batch, reload=False,
                  startup_delay=not args.batch, verbosity=0 if args.json else 1)
     _out(args, {"drained": True}, "任务队列已处理完毕。")
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from exc
+
+
+def cmd_calendar_set(args: argparse.Namespace) -> None:
+    """Enter a year's official holiday arrangement that the calendar library does not have yet."""
+    from zhitongche.core.services import calendar_year_set
+
+    entry = calendar_year_set(actor=CLI_ACTOR, year=args.year, source=args.source, holidays=args.holidays,
+                              workdays=args.workdays)
+    _out(args, {"year": entry.year, "holidays": len(args.holidays), "workdays": len(args.workdays)},
+         f"已录入 {entry.year} 年法定节假日安排（放假 {len(args.holidays)} 天，调休上班 {len(args.workdays)} 天）")
+
+
+def cmd_calendar_show(args: argparse.Namespace) -> None:
+    """Show where a year's working days come from and its exceptions."""
+    from zhitongche.core.calendar import library_covers
+    from zhitongche.core.models import CalendarDay, CalendarYear
+
+    entry = CalendarYear.objects.filter(year=args.year).first()
+    days = [{"date": d.isoformat(), "working": w} for d, w in
+            CalendarDay.objects.filter(year_id=args.year).values_list("date", "working")]
+    source = "library" if library_covers(args.year) else ("entered" if entry else "missing")
+    text = {"library": f"{args.year} 年：由日历库提供", "missing": f"{args.year} 年：尚无安排，期限计算将被拒绝",
+            "entered": f"{args.year} 年：已录入（{entry.source if entry else ''}）"}[source]
+    _out(args, {"year": args.year, "source": source, "days": days}, text)
 
 
 def cmd_tasks_failed(args: argparse.Namespace) -> None:
@@ -216,6 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("worker", cmd_worker, "处理后台任务")
     p.add_argument("--batch", action="store_true", help="处理完现有任务后退出")
     p.add_argument("--interval", type=float, default=1.0)
+
+    cal = sub.add_parser("calendar", help="法定节假日安排", parents=[common])
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True, parser_class=OneLineParser)
+    p = add("set", cmd_calendar_set, "录入日历库尚未收录年份的节假日安排", cal_sub)
+    p.add_argument("year", type=int)
+    p.add_argument("--source", required=True, help="依据，如国务院办公厅通知的标题")
+    p.add_argument("--holidays", nargs="*", type=_date, default=[], metavar="YYYY-MM-DD")
+    p.add_argument("--workdays", nargs="*", type=_date, default=[], metavar="YYYY-MM-DD")
+    p = add("show", cmd_calendar_show, "查看某年工作日来源", cal_sub)
+    p.add_argument("year", type=int)
 
     tasks = sub.add_parser("tasks", help="后台任务", parents=[common])
     tasks_sub = tasks.add_subparsers(dest="tasks_command", required=True, parser_class=OneLineParser)

@@ -1,6 +1,12 @@
-"""Working days on China's official calendar: weekends and statutory holidays off, adjusted weekend days on."""
+"""Working days on China's official calendar: weekends and statutory holidays off, adjusted weekend days on.
+
+The `chinese-calendar` library answers for the years it knows. For a later year an admin enters the State
+Council's arrangement (`ztc calendar set`, stored as CalendarYear/CalendarDay) until the library catches up;
+a year known to neither is refused, never guessed.
+"""
 
 import datetime
+import time
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -23,12 +29,47 @@ class CalendarUnavailable(DomainError):
         )
 
 
+OVERLAY_TTL_SECONDS = 60
+_overlay_cache: dict[int, tuple[float, dict[datetime.date, bool] | None]] = {}
+
+
+def library_covers(year: int) -> bool:
+    """True when the calendar library has the official arrangement of `year`."""
+    try:
+        chinese_calendar.is_workday(datetime.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _entered_year(year: int) -> dict[datetime.date, bool] | None:
+    # Cached per process for a minute: the arrangement is entered once a year, and deadlines loop over days.
+    cached = _overlay_cache.get(year)
+    if cached and time.monotonic() - cached[0] < OVERLAY_TTL_SECONDS:
+        return cached[1]
+    from .models import CalendarDay, CalendarYear
+
+    days = None
+    if CalendarYear.objects.filter(year=year).exists():
+        days = dict(CalendarDay.objects.filter(year_id=year).values_list("date", "working"))
+    _overlay_cache[year] = (time.monotonic(), days)
+    return days
+
+
+def forget_entered_years() -> None:
+    """Drop the cached arrangements (after one is entered in this process)."""
+    _overlay_cache.clear()
+
+
 def is_working_day(day: datetime.date) -> bool:
     """True on an official working day (including adjusted weekend working days)."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
-        raise CalendarUnavailable(day) from exc
+        entered = _entered_year(day.year)
+        if entered is None:
+            raise CalendarUnavailable(day) from exc
+        return entered.get(day, day.weekday() < 5)
 
 
 def add_working_days(start: datetime.date, working_days: int) -> datetime.date:

@@ -53,3 +53,34 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("audit log is append-only")
+
+
+class CalendarYear(models.Model):
+    """A year's official holiday arrangement, entered when the calendar library has no data for it yet."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    source = models.CharField("依据", max_length=300)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "法定节假日安排"
+        verbose_name_plural = "法定节假日安排"
+
+    def __str__(self) -> str:
+        return f"{self.year} 年"
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekday rule in such a year: a holiday on a weekday, or a working weekend day."""
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField("日期", unique=True)
+    working = models.BooleanField("上班")
+
+    class Meta:
+        verbose_name = "调休日期"
+        verbose_name_plural = "调休日期"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.working else '休息'}"

@@ -31,7 +31,7 @@ def test_zero_working_days_is_the_start_day():
     assert deadline(datetime.date(2025, 3, 3), 0).isoformat() == "2025-03-03T23:59:59+08:00"
 
 
-def test_year_without_data_is_refused_not_guessed():
+def test_year_without_data_is_refused_not_guessed(db):
     with pytest.raises(CalendarUnavailable) as exc:
         add_working_days(datetime.date(2099, 12, 20), 3)
     assert exc.value.code == "calendar_unavailable"
@@ -59,8 +59,45 @@ def test_deadline_api(client):
     ({"start": "2099-01-05", "working_days": 3}, 422, "calendar_unavailable"),
     ({"start": "9" * 5000, "working_days": 3}, 400, "invalid_input"),
 ])
-def test_deadline_api_bad_input(client, params, status, code):
+def test_deadline_api_bad_input(db, client, params, status, code):
     r = client.get("/api/v1/calendar/deadline", params)
     assert r.status_code == status
     body = r.json()["error"]
     assert body["code"] == code and body["message"]
+
+
+def test_entered_year_is_used_where_the_library_stops(db, capsys):
+    from zhitongche.cli import main
+    from zhitongche.core.calendar import forget_entered_years
+    from zhitongche.core.models import AuditLog
+
+    forget_entered_years()
+    with pytest.raises(CalendarUnavailable):
+        add_working_days(datetime.date(2099, 9, 30), 5)
+    # A made-up arrangement for 2099: Oct 1–7 off (Thu–Wed), Sat Oct 10 worked.
+    holidays = [f"2099-10-0{d}" for d in range(1, 8)]
+    code = main(["calendar", "set", "2099", "--source", "测试用安排", "--holidays", *holidays,
+                 "--workdays", "2099-10-10", "--json"])
+    assert code == 0, capsys.readouterr().err
+    assert add_working_days(datetime.date(2099, 9, 30), 1) == datetime.date(2099, 10, 8)
+    assert add_working_days(datetime.date(2099, 9, 30), 3) == datetime.date(2099, 10, 10)
+    assert AuditLog.objects.filter(action="calendar.set", object_id="2099").count() == 1
+    forget_entered_years()
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["2026", "--source", "x"], "日历库"),
+    (["2099", "--source", "x", "--workdays", "2099-10-12"], "周末"),
+    (["2099", "--source", "x", "--holidays", "2098-10-01"], "2099"),
+    (["2099", "--source", "x", "--holidays", "2099-10-10", "--workdays", "2099-10-10"], "既放假又上班"),
+    (["2099", "--source", "", "--holidays", "2099-10-01"], "依据"),
+    (["2099", "--source", "x", "--holidays", "2099-13-01"], "YYYY-MM-DD"),
+])
+def test_calendar_set_refuses_bad_input(db, capsys, argv, fragment):
+    from zhitongche.cli import main
+    from zhitongche.core.models import CalendarDay, CalendarYear
+
+    assert main(["calendar", "set", *argv]) != 0
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
+    assert not CalendarYear.objects.exists() and not CalendarDay.objects.exists()
