@@ -1,32 +1,12 @@
 """Real Chromium: an enterprise submits, the bureau accepts and dispatches, the department signs and replies,
 the bureau revisits, the enterprise rates — all through the web pages, with the timeline at the end."""
 
-import os
 
-import pytest
-
+from tests.browser import MARKS
 from zhitongche.appeals.models import Appeal, AppealEvent, Stage
 from zhitongche.appeals.tests.fixtures import world  # noqa: F401 — the fixture
 
-CHROMIUM = os.environ.get("ZTC_CHROMIUM", "/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"未找到 Chromium（{CHROMIUM}）：跳过浏览器测试"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def login(browser, live_server, username, mobile=False):

@@ -1,38 +1,10 @@
-"""Real Chromium (assessment): the Doing Business what-if mode moves the score and rank through htmx, without a page load.
+"""Real Chromium (assessment): the Doing Business what-if mode moves the score and rank through htmx, without a page load."""
 
-Kept under tests/ beside test_browser.py: a transactional test that runs before core's serialized-rollback tests in
-the same process breaks their set-up (see the report)."""
 
-import os
-from pathlib import Path
-
-import pytest
-
+from tests.browser import MARKS, serious_violations, serve_axe
 from zhitongche.assessment import db2020
 
-CHROMIUM = os.environ.get("ZTC_CHROMIUM", "/usr/bin/chromium")
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-AXE_URL = "/__tests__/axe.min.js"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"未找到 Chromium（{CHROMIUM}）：跳过浏览器测试"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def test_whatif_moves_score_and_rank(browser, live_server, make_user):
@@ -43,8 +15,7 @@ def test_whatif_moves_score_and_rank(browser, live_server, make_user):
     make_user("bureau", username="db_officer")
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.route(f"{live_server.url}{AXE_URL}", lambda route: route.fulfill(
-        body=AXE.read_bytes(), content_type="application/javascript"))
+    serve_axe(page, live_server.url)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
@@ -79,9 +50,5 @@ def test_whatif_moves_score_and_rank(browser, live_server, make_user):
     assert page.evaluate("window.__marker") == 1
     assert page.locator(".chart canvas").count() >= 1  # ECharts drew the radar after the swap
     assert errors == []
-    page.add_script_tag(url=f"{live_server.url}{AXE_URL}")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page, live_server.url) == []
     context.close()

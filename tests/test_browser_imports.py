@@ -2,24 +2,15 @@
 downloads the error workbook, fixes it, re-uploads, and sees coverage count the new entities."""
 
 import io
-import os
 
 import openpyxl
-import pytest
 
-from tests.test_browser import CHROMIUM, serious_violations
-from tests.test_browser import browser as browser  # noqa: F401 — the module-scoped fixture
-from tests.test_browser import page as page  # noqa: F401
+from tests.browser import MARKS, serious_violations
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"未找到 Chromium（{CHROMIUM}）：跳过浏览器测试"),
-]
+pytestmark = MARKS
 
 
-def test_department_officer_fixes_a_bad_file_from_the_error_workbook(page, live_server, make_user, tmp_path):  # noqa: F811
+def test_department_officer_fixes_a_bad_file_from_the_error_workbook(page, live_server, make_user, tmp_path):
     from conftest import PASSWORD
     from zhitongche.registry.tests.helpers import ent_row
 

@@ -1,41 +1,9 @@
 """The public catalogue pages in Chromium, signed out: no serious accessibility violations, large type works on each."""
 
-import os
 
-import pytest
+from tests.browser import MARKS, serious_violations
 
-from tests.test_browser import AXE, AXE_URL, CHROMIUM, serious_violations
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"未找到 Chromium（{CHROMIUM}）：跳过浏览器测试"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.route(f"{live_server.url}{AXE_URL}", lambda route: route.fulfill(
-        body=AXE.read_bytes(), content_type="application/javascript"))
-    yield page
-    context.close()
+pytestmark = MARKS
 
 
 def _catalogue(departments):
