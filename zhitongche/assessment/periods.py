@@ -18,6 +18,14 @@ def clean_period(value: object, field: str = "period") -> str:
     return text
 
 
+def period_start(period: str) -> datetime.date:
+    """The first day of a (valid) period."""
+    end = period_end(period)
+    part = period[5:]
+    months = 12 if not part else 6 if part.startswith("H") else 3 if part.startswith("Q") else 1
+    return datetime.date(end.year, end.month - months + 1, 1)
+
+
 def period_end(period: str) -> datetime.date:
     """The last day of a (valid) period."""
     match = PERIOD_RE.match(period)
