@@ -35,3 +35,12 @@ def acting_user(request: HttpRequest) -> Any:
         return auth
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
+
+
+def optional_user(request: HttpRequest) -> Any:
+    """The caller of a public (auth=None) endpoint when it sent a valid token or has a session, else None."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return token_authenticate(header[7:].strip())
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated and user.is_active else None

@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from zhitongche.accounts.services import token_authenticate
-from zhitongche.api.auth import acting_user
+from zhitongche.api.auth import acting_user, optional_user
 from zhitongche.api.errors import error_response
 from zhitongche.core.errors import InvalidInput
 
@@ -186,15 +185,6 @@ def license_credential(request: HttpRequest, identifier: str, query: Query[Purpo
     return response
 
 
-def _optional_user(request: HttpRequest) -> Any:
-    """The caller of a public endpoint when it sent a valid token or session, else None."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return token_authenticate(header[7:].strip())
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
-
-
 @router.post("/verify", response={200: VerifyOut}, auth=None, summary="核验证照凭证（公开）",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "object", "description": "W3C 可验证凭证（JSON），或 {\"credential\": {...}}"}}}}})
@@ -210,7 +200,7 @@ def verify(request: HttpRequest, purpose: str | None = None) -> HttpResponse:
         if code == "too_large":
             return error_response(413, "too_large", f"凭证超过 {verification.MAX_BYTES // 1024} KB")
         return error_response(400, code, "请求体不是 JSON 格式的凭证" if code != "duplicate_key" else "JSON 成员名重复")
-    user = _optional_user(request)
+    user = optional_user(request)
     if user is not None:
         with transaction.atomic():
             lic = License.objects.filter(identifier=outcome.identifier).first() if outcome.identifier else None
