@@ -39,6 +39,23 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             restore_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _calendar_clock(django_db_blocker: Any) -> Any:
+    """Late in a year, before the next year's official arrangement exists, deadlines a few weeks ahead
+    cannot be computed; then run each test on the same moved-back clock as the demo (core.demo)."""
+    from django.utils import timezone
+
+    from zhitongche.core.demo import clock_from, moved_clock_anchor
+
+    with django_db_blocker.unblock():  # only for reading an entered calendar year, if any
+        anchor = moved_clock_anchor(timezone.now())
+    if anchor is None:
+        yield
+        return
+    with clock_from(anchor):
+        yield
+
+
 @pytest.fixture
 def departments(db: Any) -> None:
     """The seeded departments of the reference city."""

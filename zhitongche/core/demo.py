@@ -1,11 +1,17 @@
 """Demo data: each app contributes a loader, run in dependency order (`ztc demo`)."""
 
+import contextlib
+import datetime
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import import_module
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from .calendar import SHANGHAI, CalendarUnavailable, is_working_day
 
 # Apps' demo modules, each with `load(*, scale: str, progress) -> dict`, in the order they depend on.
 LOADERS = [
@@ -40,8 +46,52 @@ def database_is_empty() -> bool:
     return not get_user_model().objects.exists()
 
 
+# The furthest demo deadline (15 working days, an extension, holidays) lies within a month of its dispatch.
+CALENDAR_HORIZON = datetime.timedelta(days=30)
+
+
+def moved_clock_anchor(now: datetime.datetime) -> datetime.datetime | None:
+    """None when the official calendar reaches CALENDAR_HORIZON ahead of `now`; otherwise the moment to run
+    on instead: 1 September of the last fully covered year (late in a year, before the next year's
+    arrangement is entered, deadlines a few weeks ahead would be refused rather than computed)."""
+    horizon = (now + CALENDAR_HORIZON).date()
+    if _known(horizon):
+        return None
+    year = horizon.year - 1
+    while year > 2005 and not _known(datetime.date(year, 12, 31)):
+        year -= 1
+    return datetime.datetime(year, 9, 1, 10, 0, tzinfo=SHANGHAI)
+
+
+def _known(day: datetime.date) -> bool:
+    try:
+        is_working_day(day)
+    except CalendarUnavailable:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def clock_from(anchor: datetime.datetime) -> Iterator[datetime.datetime]:
+    """Run with `timezone.now()` starting at `anchor` and advancing in real time."""
+    real_now = timezone.now
+    started = real_now()
+    with mock.patch("django.utils.timezone.now", lambda: anchor + (real_now() - started)):
+        yield anchor
+
+
 def load(*, scale: str = "small", progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every app's demo loader; each is idempotent, so loading twice adds nothing."""
+    anchor = moved_clock_anchor(timezone.now())
+    if anchor is None:
+        return _load_all(scale=scale, progress=progress)
+    if progress:
+        progress(f"官方节假日安排尚未覆盖未来 {CALENDAR_HORIZON.days} 天，演示数据按 {anchor:%Y-%m-%d} 生成。")
+    with clock_from(anchor):
+        return _load_all(scale=scale, progress=progress)
+
+
+def _load_all(*, scale: str, progress: Callable[[str], None] | None) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for module in LOADERS:
         started = time.monotonic()

@@ -101,3 +101,23 @@ def test_calendar_set_refuses_bad_input(db, capsys, argv, fragment):
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
     assert not CalendarYear.objects.exists() and not CalendarDay.objects.exists()
+
+
+def test_demo_and_tests_move_the_clock_only_when_the_calendar_stops_short(db):
+    from zhitongche.core.calendar import SHANGHAI, library_covers
+    from zhitongche.core.demo import clock_from, moved_clock_anchor
+
+    last = 2026
+    while library_covers(last + 1):
+        last += 1
+    assert moved_clock_anchor(datetime.datetime(last, 6, 1, 10, tzinfo=SHANGHAI)) is None
+    anchor = datetime.datetime(last, 9, 1, 10, tzinfo=SHANGHAI)
+    assert moved_clock_anchor(datetime.datetime(last, 12, 20, 10, tzinfo=SHANGHAI)) == anchor
+    assert moved_clock_anchor(datetime.datetime(last + 2, 3, 1, 10, tzinfo=SHANGHAI)) == anchor
+    from django.utils import timezone
+
+    before = timezone.now
+    with clock_from(anchor):
+        assert anchor <= timezone.now() < anchor + datetime.timedelta(minutes=1)
+        deadline(timezone.localdate(), 15)  # computable on the moved clock
+    assert timezone.now is before
