@@ -71,3 +71,16 @@ def test_static_assets_are_local(db, client):
     text = client.get("/accounts/login/").content.decode()
     assert "/static/vendor/htmx.min.js" in text
     assert "http://" not in text.replace("http://testserver", "") and "https://" not in text
+
+
+def test_every_role_menu_resolves(make_user, client):
+    from zhitongche.accounts.models import Role
+    from zhitongche.core.nav import nav_for
+    from zhitongche.registry.identifiers import make_uscc
+    from zhitongche.registry.models import Enterprise
+
+    ent = Enterprise.objects.create(uscc=make_uscc("210302", 7), name="菜单测试企业", region_id="210302")
+    scopes = {"enterprise": {"enterprise": ent.uscc}, "department": {"department": "RSJ"}}
+    for role in Role.values:
+        items = nav_for(make_user(role, **scopes.get(role, {})))
+        assert items and all(item["url"].startswith("/") for item in items)

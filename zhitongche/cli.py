@@ -177,7 +177,7 @@ def cmd_department_add(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     """Import a template file as a user; prints the import report (CONTRACT.md §4)."""
     from zhitongche.accounts.services import user_by_name
-    from zhitongche.core.errors import InvalidInput
+    from zhitongche.core.errors import DomainError, InvalidInput
     from zhitongche.imports.services import import_create, import_run
 
     if not os.path.isfile(args.file):
@@ -194,8 +194,6 @@ def cmd_import(args: argparse.Namespace) -> None:
         lines.append(f"  ……另有 {len(report['errors']) - 200} 条错误（--json 输出全部）")
     _out(args, report, "\n".join(lines))
     if job.status == "failed":
-        from zhitongche.core.errors import DomainError
-
         first = report["errors"][0] if report["errors"] else {"message": "导入失败", "code": "import_failed"}
         raise DomainError(first["code"], first["message"])
 
@@ -288,11 +286,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     dept = sub.add_parser("department", help="部门管理", parents=[common])
     dept_sub = dept.add_subparsers(dest="department_command", required=True, parser_class=OneLineParser)
-    appeals = sub.add_parser("appeals", help="诉求闭环", parents=[common])
-    appeals_sub = appeals.add_subparsers(dest="appeals_command", required=True, parser_class=OneLineParser)
-    p = add("sweep", cmd_appeals_sweep, "期限巡检：标记超期、发送 80% 与到期提醒（供 cron 定时调用）", appeals_sub)
-    p.add_argument("--enqueue", action="store_true", help="放入任务队列由 ztc worker 执行")
-
     p = add("add", cmd_department_add, "新建或更新部门", dept_sub)
     p.add_argument("code")
     p.add_argument("name")
@@ -300,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region")
     p.add_argument("--responsible", nargs="*", metavar="CATEGORY")
     p.add_argument("--duties")
+
+    appeals = sub.add_parser("appeals", help="诉求闭环", parents=[common])
+    appeals_sub = appeals.add_subparsers(dest="appeals_command", required=True, parser_class=OneLineParser)
+    p = add("sweep", cmd_appeals_sweep, "期限巡检：标记超期、发送 80% 与到期提醒（供 cron 定时调用）", appeals_sub)
+    p.add_argument("--enqueue", action="store_true", help="放入任务队列由 ztc worker 执行")
 
     catalog = sub.add_parser("catalog", help="政务服务事项与办事指南", parents=[common])
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True, parser_class=OneLineParser)

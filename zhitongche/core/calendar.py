@@ -61,6 +61,15 @@ def forget_entered_years() -> None:
     _overlay_cache.clear()
 
 
+def is_known(day: datetime.date) -> bool:
+    """True when the official calendar (library or an entered year) covers `day`."""
+    try:
+        is_working_day(day)
+    except CalendarUnavailable:
+        return False
+    return True
+
+
 def is_working_day(day: datetime.date) -> bool:
     """True on an official working day (including adjusted weekend working days)."""
     try:

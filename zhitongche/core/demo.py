@@ -11,7 +11,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .calendar import SHANGHAI, CalendarUnavailable, is_working_day
+from .calendar import SHANGHAI, is_known
 
 # Apps' demo modules, each with `load(*, scale: str, progress) -> dict`, in the order they depend on.
 LOADERS = [
@@ -55,20 +55,13 @@ def moved_clock_anchor(now: datetime.datetime) -> datetime.datetime | None:
     on instead: 1 September of the last fully covered year (late in a year, before the next year's
     arrangement is entered, deadlines a few weeks ahead would be refused rather than computed)."""
     horizon = (now + CALENDAR_HORIZON).date()
-    if _known(horizon):
+    if is_known(horizon):
         return None
     year = horizon.year - 1
-    while year > 2005 and not _known(datetime.date(year, 12, 31)):
+    while year > 2005 and not is_known(datetime.date(year, 12, 31)):
         year -= 1
     return datetime.datetime(year, 9, 1, 10, 0, tzinfo=SHANGHAI)
 
-
-def _known(day: datetime.date) -> bool:
-    try:
-        is_working_day(day)
-    except CalendarUnavailable:
-        return False
-    return True
 
 
 @contextlib.contextmanager
