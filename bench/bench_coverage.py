@@ -27,25 +27,19 @@ def child(engine: str) -> dict:
     import django
 
     django.setup()
+    from bench_import import clear_registry  # beside this script
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
 
     from zhitongche.accounts.models import User
-    from zhitongche.registry.models import Assignment, CoverageCell, Enterprise, Grid, Steward
+    from zhitongche.registry.models import Enterprise, Grid, Steward
 
     call_command("migrate", verbosity=0)
     figures: dict = {"engine": engine}
     if Grid.objects.count() < 500 or os.environ.get("ZTC_BENCH_FRESH"):  # not the anshan demo: start over
         with transaction.atomic(), connection.cursor() as cursor:
-            # Keep the entities that accounts point to (an enterprise user must have one); drop the rest.
-            cursor.execute("UPDATE registry_enterprise SET grid_id = NULL")
-            for model in (CoverageCell, Assignment, Grid.stewards.through, Grid):
-                cursor.execute(f"DELETE FROM {model._meta.db_table}")
-            cursor.execute("DELETE FROM registry_enterprise WHERE id NOT IN (SELECT enterprise_id FROM accounts_user "
-                           "WHERE enterprise_id IS NOT NULL)")
-            Steward.objects.update(user=None)
-            cursor.execute("DELETE FROM registry_steward")
+            clear_registry(cursor)
         from zhitongche.accounts.demo import load as load_users
         from zhitongche.regions.demo import load as load_departments
         from zhitongche.registry.demo import load as load_registry

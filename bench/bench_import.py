@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("ZTC_BENCH_DIR", "/tmp/ztc-bench"))
@@ -73,6 +74,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def clear_registry(cursor: Any) -> None:
+    """Empty the registry for a benchmark, keeping the entities that accounts point to (an enterprise user
+    must have one); run inside a transaction after django.setup()."""
+    from zhitongche.registry.models import Assignment, CoverageCell, Grid, Steward
+
+    cursor.execute("UPDATE registry_enterprise SET grid_id = NULL")
+    for model in (CoverageCell, Assignment, Grid.stewards.through, Grid):
+        cursor.execute(f"DELETE FROM {model._meta.db_table}")
+    cursor.execute("DELETE FROM registry_enterprise WHERE id NOT IN (SELECT enterprise_id FROM accounts_user "
+                   "WHERE enterprise_id IS NOT NULL)")
+    Steward.objects.update(user=None)
+    cursor.execute("DELETE FROM registry_steward")
+
+
 def child(engine: str, path: Path, label: str) -> dict:
     """One engine: fresh tables, import, re-import, openpyxl read; returns the figures."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -90,19 +105,11 @@ def child(engine: str, path: Path, label: str) -> dict:
     from zhitongche.imports.services import import_create, import_run
     from zhitongche.regions.demo import load as load_departments
     from zhitongche.regions.models import Department
-    from zhitongche.registry.models import Assignment, CoverageCell, Grid, Steward
 
     call_command("migrate", verbosity=0)
     load_departments(scale="small")
     with transaction.atomic(), connection.cursor() as cursor:
-        # Keep the entities that accounts point to (an enterprise user must have one); drop the rest.
-        cursor.execute("UPDATE registry_enterprise SET grid_id = NULL")
-        for model in (CoverageCell, Assignment, Grid.stewards.through, Grid):
-            cursor.execute(f"DELETE FROM {model._meta.db_table}")
-        cursor.execute("DELETE FROM registry_enterprise WHERE id NOT IN (SELECT enterprise_id FROM accounts_user "
-                       "WHERE enterprise_id IS NOT NULL)")
-        Steward.objects.update(user=None)
-        cursor.execute("DELETE FROM registry_steward")
+        clear_registry(cursor)
         dept = Department.objects.get(code="YSJ")
         insert_rows("registry_steward", ("name", "phone", "department_id", "title", "region_id", "active"),
                     [(f"管家{i}", f"1370000{i:04d}", dept.pk, "项目管家", "210300", True) for i in range(STEWARDS)])

@@ -128,9 +128,7 @@ def steward_list(request: HttpRequest, filters: Query[StewardQuery]) -> Any:
 @router.get("/stewards/{steward_id}", response=StewardOut, summary="项目管家详情")
 def steward_detail(request: HttpRequest, steward_id: int) -> Any:
     """One steward."""
-    s = selectors.steward_get(user=acting_user(request), pk=steward_id)
-    s.enterprise_count = selectors.enterprise_list(user=acting_user(request), steward=s.pk).count()  # type: ignore[attr-defined]
-    return s
+    return selectors.steward_get(user=acting_user(request), pk=steward_id)
 
 
 class CoverageRow(Schema):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from zhitongche.accounts.models import Role
+from zhitongche.accounts.scopes import is_admin
 from zhitongche.imports.bulk import insert_rows, update_rows
 from zhitongche.imports.kinds import Column, ImportKind, RowError, register_kind
 from zhitongche.regions.models import Department, Division, Level
@@ -82,7 +83,7 @@ class Responsibility:
 
 def responsibility_of(user: Any) -> Responsibility:
     """The contract's responsibility rule for a user (admins: everything; other roles: nothing)."""
-    if user is None or user.is_superuser or user.role == Role.ADMIN:
+    if user is None or is_admin(user):
         return Responsibility(everything=True)
     dept = user.department if user.role == Role.DEPARTMENT else None
     if dept is None:
@@ -412,7 +413,7 @@ class StewardImport(ImportKind):
 
     def may_import(self, user: Any) -> bool:
         """Department officers (their own department's stewards) and admins."""
-        return user.role in (Role.DEPARTMENT, Role.ADMIN) or user.is_superuser
+        return user.role == Role.DEPARTMENT or is_admin(user)
 
     def dropdowns(self) -> dict[str, list[str]]:
         """Department codes and region codes."""
@@ -443,8 +444,7 @@ class StewardImport(ImportKind):
         if region and region not in ctx.regions:
             errors.append(RowError(row, "所属区县代码", "unknown_region", f"区县代码 {region} 不是本市的区县或开发区"))
         user = ctx.user
-        admin = user is None or user.is_superuser or user.role == Role.ADMIN
-        if not errors and not admin:
+        if not errors and not (user is None or is_admin(user)):
             own = user.department
             if dept is None or own is None or dept[0] != own.pk:
                 errors.append(RowError(row, "所属单位", "not_responsible", "只能上报本单位的项目管家"))

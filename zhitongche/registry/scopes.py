@@ -66,7 +66,7 @@ def register() -> None:
     register_scope(Enterprise, enterprise_q)
     register_scope(Steward, steward_q)
     register_scope(Grid, grid_q)
-    register_scope(CoverageCell, lambda user: coverage_q(user))
+    register_scope(CoverageCell, coverage_q)
     # Who assigns stewards: bureau officers and department officers, to the entities they see, choosing
     # among the stewards they see.
     register_rule("enterprise.assign", lambda user, obj: user.role in (Role.BUREAU, Role.DEPARTMENT))

@@ -3,9 +3,10 @@
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from zhitongche.accounts import scopes
+from zhitongche.imports.models import ImportJob, ImportStatus
 from zhitongche.regions.models import Department, Division
 
 from .choices import Category, EnterpriseStatus
@@ -74,14 +75,18 @@ def steward_list(*, user: Any, q: str = "", region: str = "", department: str = 
         qs = qs.filter(department__code=department)
     if active in ("yes", "no"):
         qs = qs.filter(active=active == "yes")
+    return _with_enterprise_count(qs).order_by("id")
+
+
+def _with_enterprise_count(qs: QuerySet[Steward]) -> QuerySet[Steward]:
     return qs.annotate(enterprise_count=Count(
-        "assignments", filter=Q(assignments__role=AssignmentRole.PRIMARY, assignments__until__isnull=True))
-    ).order_by("id")
+        "assignments", filter=Q(assignments__role=AssignmentRole.PRIMARY, assignments__until__isnull=True)))
 
 
 def steward_get(*, user: Any, pk: int) -> Steward:
-    """One visible steward, or NotFound."""
-    return scopes.get_visible(user, Steward.objects.select_related("department", "region", "user"), pk=pk)
+    """One visible steward with the number of enterprises they are currently primary for, or NotFound."""
+    return scopes.get_visible(user, _with_enterprise_count(
+        Steward.objects.select_related("department", "region", "user")), pk=pk)
 
 
 def grid_list(*, user: Any, township: str = "") -> QuerySet[Grid]:
@@ -122,8 +127,7 @@ def coverage(*, user: Any) -> dict[str, Any]:
             by[dim][key][1] += covered
         total[0] += operating
         total[1] += covered
-    stewards = scopes.visible(user, Steward.objects.filter(active=True)) if not scopes.is_admin(user) \
-        else Steward.objects.filter(active=True)
+    stewards = scopes.visible(user, Steward.objects.filter(active=True))
     stewards_by_region = dict(stewards.values_list("region_id").annotate(n=Count("id")))
     stewards_by_dept = dict(stewards.values_list("department__code").annotate(n=Count("id")))
     # Stewards per grid and (distinct) per township from the grid–steward links: a few thousand pairs read
@@ -166,10 +170,6 @@ def coverage(*, user: Any) -> dict[str, Any]:
 def entry_progress(*, user: Any) -> list[dict[str, Any]]:
     """信息填报情况: per reporting department (and so per district), the rows reported through imports, the
     last import and the rejection rate, plus the entities it is responsible for today."""
-    from django.db.models import Max, Sum
-
-    from zhitongche.imports.models import ImportJob, ImportStatus
-
     depts = Department.objects.filter(active=True).exclude(responsible_categories=[]).select_related("region")
     stats = {r["department_id"]: r for r in ImportJob.objects.filter(
         kind="enterprises", status=ImportStatus.DONE, dry_run=False, department__isnull=False).values(

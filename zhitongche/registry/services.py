@@ -80,7 +80,8 @@ def assign_primary(*, actor: Any, enterprise_id: int, steward_id: int) -> Assign
         audit.record(actor=actor, action="enterprise.assign", obj=enterprise,
                      changes={"primary_steward": [previous, steward.pk]})
         _cell_recount(enterprise)
-    return Assignment.objects.get(enterprise=enterprise, role=AssignmentRole.PRIMARY, until__isnull=True)
+    return Assignment.objects.select_related("steward").get(enterprise=enterprise, role=AssignmentRole.PRIMARY,
+                                                             until__isnull=True)
 
 
 def assign_bulk(*, actor: Any, steward_id: int, grid_id: int | None = None, township: str | None = None,
@@ -93,8 +94,7 @@ def assign_bulk(*, actor: Any, steward_id: int, grid_id: int | None = None, town
         steward = _steward_for(actor, steward_id)
         qs = Enterprise.objects.filter(status=EnterpriseStatus.OPERATING)
         if grid_id:
-            grid = scopes.get_visible(actor, Grid.objects.all(), pk=grid_id) if not scopes.is_admin(actor) \
-                else Grid.objects.filter(pk=grid_id).first()
+            grid = scopes.visible(actor, Grid.objects.all()).filter(pk=grid_id).first()
             if grid is None:
                 raise NotFound("网格不存在", code="unknown_grid")
             qs = qs.filter(grid=grid)
@@ -107,8 +107,17 @@ def assign_bulk(*, actor: Any, steward_id: int, grid_id: int | None = None, town
             raise DomainError("nothing_to_assign", "该范围内没有可指派的经营中企业")
         for e in targets:
             scopes.require(actor, "enterprise.assign", e)
+        # The batch in three statements whatever its size: end the other stewards' primary assignments,
+        # then open this steward's for every entity that does not have it yet.
         today = timezone.localdate()
-        changed = sum(_assign(e, steward, today) != -1 for e in targets)
+        ids = [e.pk for e in targets]
+        current = Assignment.objects.filter(enterprise_id__in=ids, role=AssignmentRole.PRIMARY, until__isnull=True)
+        kept = set(current.select_for_update().filter(steward=steward).values_list("enterprise_id", flat=True))
+        current.exclude(steward=steward).update(until=today)
+        Assignment.objects.bulk_create([
+            Assignment(enterprise_id=pk, steward=steward, role=AssignmentRole.PRIMARY, since=today)
+            for pk in ids if pk not in kept])
+        changed = len(ids) - len(kept)
         audit.record(actor=actor, action="enterprise.assign_bulk", obj=steward,
                      changes={"grid": [None, grid_id], "township": [None, township],
                               "enterprises": [None, len(targets)], "reassigned": [None, changed]})

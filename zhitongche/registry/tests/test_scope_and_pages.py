@@ -153,3 +153,35 @@ def test_demo_logins_see_their_registry(api, registry):
     tiedong = api(User.objects.get(username="dept_tiedong")).get("/api/v1/enterprises").json()
     assert tiedong["count"] > 0 and {e["region"] for e in tiedong["items"]} == {"210302"}
     assert Grid.objects.filter(enterprises__isnull=False).exists()
+
+
+def test_bulk_assign_by_grid_in_a_fixed_number_of_queries(make_user, api, registry, django_assert_max_num_queries):
+    from zhitongche.registry.identifiers import make_uscc
+
+    client = api(make_user("bureau", region="210302"))
+    grid = Grid.objects.filter(enterprises__region_id="210302").distinct().first()
+    old, new = Steward.objects.filter(region_id="210302")[:2]
+    for i in range(40):
+        e = registry.create(uscc=make_uscc("210302", 5000 + i), name=f"网格企业{i}", region_id="210302",
+                            township_id=grid.township_id, grid=grid)
+        if i % 2:
+            Assignment.objects.create(enterprise=e, steward=old if i % 4 == 1 else new, since="2026-01-05")
+    in_grid = registry.filter(grid=grid, status="operating")
+    n = in_grid.count()
+    already = Assignment.objects.filter(enterprise__in=in_grid, steward=new, until__isnull=True).count()
+    with django_assert_max_num_queries(30):
+        r = client.post("/api/v1/assignments/bulk", {"steward": new.pk, "grid": grid.pk})
+    assert r.status_code == 200, r.content
+    assert r.json() == {"enterprises": n, "changed": n - already}
+    active = Assignment.objects.filter(enterprise__in=in_grid, role="primary", until__isnull=True)
+    assert active.count() == n and set(active.values_list("steward_id", flat=True)) == {new.pk}
+    assert not Assignment.objects.filter(enterprise__in=in_grid, steward=old, until__isnull=True).exists()
+    assert AuditLog.objects.filter(action="enterprise.assign_bulk", object_id=str(new.pk)).count() == 1
+    assert client.get(f"/api/v1/stewards/{new.pk}").json()["enterprise_count"] == \
+        Assignment.objects.filter(steward=new, role="primary", until__isnull=True).count()
+    audits, rows = AuditLog.objects.count(), Assignment.objects.count()
+    again = client.post("/api/v1/assignments/bulk", {"steward": new.pk, "grid": grid.pk, "only_unassigned": True})
+    assert again.status_code == 422 and again.json()["error"]["code"] == "nothing_to_assign"
+    foreign = Grid.objects.exclude(township__parent_id="210302").exclude(township__zone_id="210302").first()
+    assert client.post("/api/v1/assignments/bulk", {"steward": new.pk, "grid": foreign.pk}).status_code == 404
+    assert (AuditLog.objects.count(), Assignment.objects.count()) == (audits, rows)
