@@ -40,8 +40,7 @@ def covers_region(user: Any, region_id: str | None) -> bool:
 
 def is_steward_of(user: Any, enterprise_id: int) -> bool:
     """True when the user is a steward currently assigned to the enterprise."""
-    return user.role == Role.STEWARD and Assignment.objects.filter(
-        steward__user=user, enterprise_id=enterprise_id).exclude(until__lt=timezone.localdate()).exists()
+    return user.role == Role.STEWARD and assigned_enterprise_ids(user).filter(enterprise_id=enterprise_id).exists()
 
 
 def may_submit_for(user: Any, enterprise: Enterprise) -> bool:

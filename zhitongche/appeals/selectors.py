@@ -86,7 +86,8 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=SHANGHAI)
 
 
-def _region_filter(code: str) -> Q:
+def region_filter(code: str) -> Q:
+    """Rows of a county or zone (`region_id`), or no restriction for the city; 400 for any other code."""
     division = Division.objects.filter(code=code).only("code", "level").first()
     if division is None or division.level not in (Level.CITY, Level.COUNTY, Level.ZONE):
         raise InvalidInput(f"区域代码 {code} 不是本市的市、区县或开发区", code="unknown_region",
@@ -114,7 +115,7 @@ def apply_filters(qs: QuerySet[Appeal], f: AppealFilters) -> QuerySet[Appeal]:
     if f.department:
         qs = qs.filter(_department_filter(f.department))
     if f.region:
-        qs = qs.filter(_region_filter(f.region))
+        qs = qs.filter(region_filter(f.region))
     if f.enterprise:
         qs = qs.filter(enterprise__uscc=f.enterprise.strip().upper())
     if f.date_from:
@@ -172,7 +173,7 @@ def available_actions(user: Any, appeal: Appeal) -> list[str]:
 def bureau_pool(*, user: Any) -> QuerySet[Appeal]:
     """New and accepted appeals waiting for the bureau (oldest first)."""
     return (scopes.visible(user, _base()).filter(stage__in=[Stage.SUBMITTED, Stage.ACCEPTED])
-            .select_related("duplicate_of").order_by("submitted_at", "id"))
+            .order_by("submitted_at", "id"))
 
 
 def overdue_list(*, user: Any) -> QuerySet[Appeal]:
@@ -200,7 +201,7 @@ def steward_revisits(*, user: Any) -> QuerySet[Appeal]:
 
 def notifications(*, user: Any) -> QuerySet[Notification]:
     """The user's notifications, newest first."""
-    return scopes.visible(user, Notification.objects.select_related("appeal"))
+    return scopes.visible(user, Notification.objects.all())
 
 
 def unread_count(*, user: Any) -> int:

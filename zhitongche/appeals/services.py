@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zhitongche.accounts import scopes
@@ -487,15 +488,14 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
         if appeal is None or appeal.stage not in (Stage.DISPATCHED, Stage.HANDLING) or appeal.due_at is None:
             return False
         before = audit.snapshot(appeal, AUDITED)
-        lead = department_users(appeal.lead_department_id)
         if kind == "overdue":
             if appeal.overdue or appeal.due_at >= now:
                 return False
             appeal.overdue = True
             _commit(appeal, actor="期限巡检", action=Action.OVERDUE, before=before, stage_from=appeal.stage,
                     fields=["overdue"], note="已超过办理期限", data={"due_at": appeal.due_at.isoformat()}, at=now)
-            notify(lead + bureau_users(appeal.region_id), kind="overdue", appeal=appeal,
-                   message=f"诉求 {appeal.number} 已超期（期限 {appeal.due_at:%Y-%m-%d}）")
+            notify(department_users(appeal.lead_department_id) + bureau_users(appeal.region_id), kind="overdue",
+                   appeal=appeal, message=f"诉求 {appeal.number} 已超期（期限 {appeal.due_at:%Y-%m-%d}）")
             return True
         field = "reminded_80" if kind == "remind_80" else "reminded_due"
         if getattr(appeal, field):
@@ -504,7 +504,8 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
         appeal.save(update_fields=[field, "updated_at"])
         audit.record(actor="期限巡检", action=f"appeal.{kind}", obj=appeal, changes={field: [False, True]})
         text = ("办理时限已过 80%" if kind == "remind_80" else "今天是办理期限") + f"（{appeal.due_at:%Y-%m-%d %H:%M}）"
-        notify(lead, kind=kind, appeal=appeal, message=f"诉求 {appeal.number}：{text}")
+        notify(department_users(appeal.lead_department_id), kind=kind, appeal=appeal,
+               message=f"诉求 {appeal.number}：{text}")
         return True
 
 
@@ -521,17 +522,14 @@ def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
     for pk in running.filter(reminded_due=False, due_at__gte=now, due_at__lte=end_of_day(local_date(now))
                              ).values_list("pk", flat=True):
         counts["remind_due"] += _sweep_one(pk, "remind_due", now)
-    # 80 % of the time from dispatch (or from reopening) to the deadline has elapsed.
-    candidates = running.filter(reminded_80=False, due_at__gte=now).values_list("pk", "due_at", "dispatched_at")
-    for pk, due_at, dispatched_at in candidates:
-        start = _round_start(pk, dispatched_at)
+    # 80 % of the time from the start of the current round (the last reopening, else the dispatch) to the
+    # deadline has elapsed; the start comes in the same query, not one query per running appeal.
+    reopened = (AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action=Action.EVALUATE, stage_to=Stage.HANDLING)
+                .order_by("-at").values("at")[:1])
+    candidates = (running.filter(reminded_80=False, due_at__gte=now)
+                  .annotate(round_start=Coalesce(Subquery(reopened), "dispatched_at"))
+                  .values_list("pk", "due_at", "round_start"))
+    for pk, due_at, start in candidates:
         if start is not None and due_at is not None and now >= start + (due_at - start) * 0.8:
             counts["remind_80"] += _sweep_one(pk, "remind_80", now)
     return counts
-
-
-def _round_start(appeal_id: int, dispatched_at: datetime.datetime | None) -> datetime.datetime | None:
-    """When the current handling round began: the last reopening, else the dispatch."""
-    reopened = (AppealEvent.objects.filter(appeal_id=appeal_id, action=Action.EVALUATE, stage_to=Stage.HANDLING)
-                .order_by("-at").values_list("at", flat=True).first())
-    return reopened or dispatched_at

@@ -127,11 +127,5 @@ def interaction_counts(request: HttpRequest, query: Query[CountsQuery]) -> dict:
         return f"{url}?{urlencode({**base, 'effective': 'true', **extra})}"
 
     for g in result["groups"]:
-        if query.group_by == "month":
-            first = datetime.date.fromisoformat(g["key"] + "-01")
-            last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-            g["link"] = link(**{"from": max(first, query.date_from or first).isoformat(),
-                                "to": min(last, query.date_to or last).isoformat()})
-        else:
-            g["link"] = link(**{query.group_by: g["key"]})
+        g["link"] = link(**selectors.group_params(query.group_by, g["key"], f))
     return {**result, "link": link()}

@@ -8,8 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from zhitongche.accounts import scopes
+from zhitongche.appeals.selectors import region_filter
 from zhitongche.core.errors import InvalidInput
-from zhitongche.regions.models import Division, Level
 
 from .models import Interaction
 
@@ -36,12 +36,7 @@ def _filtered(user: Any, f: InteractionFilters) -> QuerySet[Interaction]:
     if f.date_to:
         qs = qs.filter(occurred_on__lte=f.date_to)
     if f.region:
-        division = Division.objects.filter(code=f.region).only("level").first()
-        if division is None or division.level not in (Level.CITY, Level.COUNTY, Level.ZONE):
-            raise InvalidInput(f"区域代码 {f.region} 不是本市的市、区县或开发区", code="unknown_region",
-                               details={"field": "region"})
-        if division.level != Level.CITY:
-            qs = qs.filter(region_id=f.region)
+        qs = qs.filter(region_filter(f.region))
     if f.steward:
         qs = qs.filter(steward_id=f.steward)
     if f.kind:
@@ -60,6 +55,15 @@ def interaction_list(*, user: Any, filters: InteractionFilters | None = None) ->
 
 
 GROUPS = ("steward", "region", "month")
+
+
+def group_params(group_by: str, key: str, f: InteractionFilters) -> dict[str, Any]:
+    """The list filters behind one group of the counts (a month clipped to the period asked for)."""
+    if group_by != "month":
+        return {group_by: key}
+    first = datetime.date.fromisoformat(key + "-01")
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return {"from": max(first, f.date_from or first).isoformat(), "to": min(last, f.date_to or last).isoformat()}
 
 
 def interaction_counts(*, user: Any, filters: InteractionFilters, group_by: str = "steward",

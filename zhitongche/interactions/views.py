@@ -54,13 +54,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     base = {k: v for k, v in {"from": f.date_from, "to": f.date_to, "region": f.region}.items() if v}
     url = reverse("interactions:list")
     for g in result["groups"]:
-        extra: dict[str, Any]
-        if group_by == "month":
-            first = datetime.date.fromisoformat(g["key"] + "-01")
-            last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-            extra = {"from": max(first, f.date_from or first), "to": min(last, f.date_to or last)}
-        else:
-            extra = {group_by: g["key"]}
+        extra = selectors.group_params(group_by, g["key"], f)
         g["link"] = f"{url}?{urlencode({**base, **extra, 'effective': 'true'})}"
         g["all_link"] = f"{url}?{urlencode({**base, **extra})}"
     return render(request, "interactions/stats.html", {

@@ -1,4 +1,7 @@
-"""Labels for appeal codes in templates."""
+"""Labels for appeal codes in templates: `stage_label`, `action_label`, `rating_label`, `category_label`,
+`channel_label` (an unknown code shows as itself)."""
+
+from collections.abc import Callable
 
 from django import template
 
@@ -7,38 +10,15 @@ from ..models import Action, Category, Channel, Rating, Stage
 register = template.Library()
 
 
-def _label(choices: type, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value or ""
+def _label_filter(choices: type) -> Callable[[str], str]:
+    def label(value: str) -> str:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return value or ""
+    return label
 
 
-@register.filter
-def stage_label(value: str) -> str:
-    """阶段 label of a stage code."""
-    return _label(Stage, value)
-
-
-@register.filter
-def action_label(value: str) -> str:
-    """动作 label of an action code."""
-    return _label(Action, value)
-
-
-@register.filter
-def rating_label(value: str) -> str:
-    """评价 label of a rating code."""
-    return _label(Rating, value)
-
-
-@register.filter
-def category_label(value: str) -> str:
-    """类别 label of a category code."""
-    return _label(Category, value)
-
-
-@register.filter
-def channel_label(value: str) -> str:
-    """渠道 label of a channel code."""
-    return _label(Channel, value)
+for _name, _choices in {"stage_label": Stage, "action_label": Action, "rating_label": Rating,
+                        "category_label": Category, "channel_label": Channel}.items():
+    register.filter(_name, _label_filter(_choices))

@@ -1,3 +1,3 @@
 """Fixtures of the appeals tests (defined in fixtures.py so that tests/ can import them too)."""
 
-from .fixtures import world  # noqa: F401
+from .fixtures import clock, world  # noqa: F401

@@ -7,10 +7,22 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from zhitongche.appeals import services
 from zhitongche.appeals.models import Appeal, AppealEvent, Stage
+from zhitongche.core.calendar import SHANGHAI
 from zhitongche.core.models import AuditLog
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Set the current time (Asia/Shanghai wall clock) for the code under test."""
+    def set_to(*args: int) -> datetime.datetime:
+        moment = datetime.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+    return set_to
 
 
 @pytest.fixture

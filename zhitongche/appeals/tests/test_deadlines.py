@@ -3,23 +3,12 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from zhitongche.appeals import services
 from zhitongche.appeals.models import Appeal, Stage
 from zhitongche.core.calendar import SHANGHAI
 
 from .fixtures import appeal_at, submit
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the current time (Asia/Shanghai wall clock) for the code under test."""
-    def set_to(*args):
-        moment = datetime.datetime(*args, tzinfo=SHANGHAI)
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-        return moment
-    return set_to
 
 
 def dispatch(world, appeal, lead="RSJ"):

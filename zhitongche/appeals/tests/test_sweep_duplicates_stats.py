@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from zhitongche.appeals import services
 from zhitongche.appeals.models import AppealEvent, Notification, Stage
@@ -12,15 +11,6 @@ from zhitongche.appeals.tasks import deliver_notifications
 from zhitongche.core.calendar import SHANGHAI
 
 from .fixtures import appeal_at, state, submit
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    def set_to(*args):
-        moment = datetime.datetime(*args, tzinfo=SHANGHAI)
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-        return moment
-    return set_to
 
 
 def dispatched_general(world, clock):
@@ -215,3 +205,35 @@ def test_stats_page_links_every_figure(world, client):
     assert "figure=signed_on_time" in text and "figure=stage%3Aclosed" in text
     listed = client.get("/appeals/list/?figure=satisfied").content.decode()
     assert "共 1 件" in listed
+
+
+def test_80_percent_reminder_of_a_reopened_appeal_counts_from_the_reopening(world, clock):
+    clock(2025, 11, 3, 9, 0)  # dispatched Monday Nov 3
+    appeal = appeal_at(world, Stage.REVISITED)
+    clock(2025, 11, 5, 9, 0)
+    services.appeal_evaluate(actor=world.enterprise_user, appeal_id=appeal.pk, rating="dissatisfied")
+    appeal.refresh_from_db()
+    assert appeal.due_at.astimezone(SHANGHAI).date() == datetime.date(2025, 11, 12)
+    clock(2025, 11, 11, 6, 0)  # past 80 % counted from the dispatch, not from the reopening
+    assert services.sweep_deadlines()["remind_80"] == 0
+    clock(2025, 11, 11, 12, 0)  # past 80 % counted from the reopening
+    assert services.sweep_deadlines()["remind_80"] == 1
+
+
+def test_sweep_queries_do_not_grow_with_the_running_appeals(world, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries():
+        clock(2025, 11, 3, 10, 0)  # nothing is due for a reminder yet
+        with CaptureQueriesContext(connection) as ctx:
+            assert services.sweep_deadlines() == {"overdue": 0, "remind_80": 0, "remind_due": 0}
+        return len(ctx.captured_queries)
+
+    clock(2025, 11, 3, 9, 0)
+    appeal_at(world, Stage.HANDLING)
+    few = sweep_queries()
+    for _ in range(3):
+        clock(2025, 11, 3, 9, 0)
+        appeal_at(world, Stage.HANDLING)
+    assert sweep_queries() == few

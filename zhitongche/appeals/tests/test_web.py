@@ -156,3 +156,34 @@ def test_detail_page_query_count_is_bounded(world, client, django_assert_max_num
     client.force_login(world.enterprise_user)
     with django_assert_max_num_queries(25):
         assert client.get(f"/appeals/{appeal.pk}/").status_code == 200
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _one_of_each(world):
+    for stage in (Stage.SUBMITTED, Stage.ACCEPTED, Stage.REPLIED):
+        appeal_at(world, stage)
+    Appeal.objects.filter(pk=appeal_at(world, Stage.HANDLING).pk).update(overdue=True)  # for the 督办 list
+
+
+@pytest.mark.parametrize(("who", "url"), [
+    ("bureau", "/appeals/pool/"), ("bureau", "/appeals/list/"), ("bureau", "/appeals/overdue/"),
+    ("rsj", "/appeals/inbox/"), ("steward_user", "/appeals/mine/"), ("enterprise_user", "/appeals/mine/"),
+    ("enterprise_user", "/appeals/notifications/"),
+])
+def test_list_pages_do_not_query_per_row(world, client, who, url):
+    """More appeals on a page must not mean more queries (no N+1 in the selectors or the templates)."""
+    _one_of_each(world)
+    client.force_login(getattr(world, who))
+    few = _queries(client, url)
+    _one_of_each(world)
+    _one_of_each(world)
+    assert "没有诉求。" not in client.get(url).content.decode()
+    assert _queries(client, url) == few
