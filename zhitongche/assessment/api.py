@@ -229,7 +229,9 @@ class ComputeIn(Schema):
     period: str = Field(max_length=10)
 
 
-class ResultOut(Schema):
+class _ResultFields(Schema):
+    """What a ranking row and a drill-down share (not itself in the OpenAPI document)."""
+
     id: int
     system: str
     version: int
@@ -241,8 +243,6 @@ class ResultOut(Schema):
     rank: int
     of: int
     coverage: float
-    previous_score: float | None = None
-    delta: float | None = None
 
     @staticmethod
     def resolve_system(obj: Result) -> str:
@@ -261,6 +261,11 @@ class ResultOut(Schema):
         return obj.unit.name
 
 
+class ResultOut(_ResultFields):
+    previous_score: float | None = None
+    delta: float | None = None
+
+
 class ResultItemOut(Schema):
     indicator: str
     name: str
@@ -274,19 +279,21 @@ class ResultItemOut(Schema):
     observation: int | None
 
 
-class ResultDetailOut(Schema):
-    id: int
-    system: str
-    version: int
-    unit: str
-    unit_name: str
-    group: str
-    period: str
-    score: float
-    rank: int
-    of: int
-    coverage: float
+class ResultDetailOut(_ResultFields):
     items: list[ResultItemOut]
+
+    @staticmethod
+    def resolve_items(obj: Result) -> list[dict[str, Any]]:
+        items = []
+        for row in selectors.result_items(result=obj):
+            item, node = row["item"], row["node"]
+            obs = item.observation if item else None
+            items.append({"indicator": node.code, "name": node.name, "depth": row["depth"], "weight": node.weight,
+                          "effective_weight": item.effective_weight if item else None,
+                          "value": item.value if item else None, "score": item.score if item else None,
+                          "source": obs.source if obs else None, "source_note": obs.source_note if obs else None,
+                          "observation": obs.pk if obs else None})
+        return items
 
 
 class ResultQuery(Schema):
@@ -322,19 +329,6 @@ def results(request: HttpRequest, query: Query[ResultQuery]) -> list:
 
 
 @router.get("/assessment/results/{result_id}", response=ResultDetailOut, summary="考核得分明细")
-def result_detail(request: HttpRequest, result_id: int) -> dict[str, Any]:
+def result_detail(request: HttpRequest, result_id: int) -> Result:
     """One result drilled down to every indicator's score, effective weight and the observation behind it."""
-    result = selectors.result_get(user=acting_user(request), pk=result_id)
-    items = []
-    for row in selectors.result_items(result=result):
-        item, node = row["item"], row["node"]
-        obs = item.observation if item else None
-        items.append({"indicator": node.code, "name": node.name, "depth": row["depth"], "weight": node.weight,
-                      "effective_weight": item.effective_weight if item else None,
-                      "value": item.value if item else None, "score": item.score if item else None,
-                      "source": obs.source if obs else None, "source_note": obs.source_note if obs else None,
-                      "observation": obs.pk if obs else None})
-    return {"id": result.pk, "system": result.system.code, "version": result.system.version,
-            "unit": result.unit.code, "unit_name": result.unit.name, "group": result.group, "period": result.period,
-            "score": result.score, "rank": result.rank, "of": result.of, "coverage": result.coverage,
-            "items": items}
+    return selectors.result_get(user=acting_user(request), pk=result_id)

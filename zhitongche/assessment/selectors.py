@@ -141,12 +141,17 @@ def ranking(*, user: Any, system_code: str, period: str, group: str | None = Non
 
 def trend(*, user: Any, system_code: str, group: str | None = None) -> dict[str, Any]:
     """Scores per period of every visible unit (the newest version with results in each period)."""
+    visible = scopes.visible(user, Result.objects.filter(system__code=system_code))
+    period_list = sorted(set(visible.values_list("period", flat=True)))
+    # Same version choice as ranking(), for all periods at once instead of one ranking per period.
+    newest = dict(Result.objects.filter(system__code=system_code).order_by().values_list("period")
+                  .annotate(v=Max("system__version")))
+    if group:
+        visible = visible.filter(group=group)
     series: dict[str, dict[str, float]] = defaultdict(dict)
-    period_list = sorted(set(scopes.visible(user, Result.objects.filter(system__code=system_code))
-                             .values_list("period", flat=True)))
-    for period in period_list:
-        for result in ranking(user=user, system_code=system_code, period=period, group=group):
-            series[result.unit.name][period] = round(result.score, 2)
+    for period, version, name, score in visible.values_list("period", "system__version", "unit__name", "score"):
+        if version == newest.get(period):
+            series[name][period] = round(score, 2)
     return {"periods": period_list,
             "series": [{"name": name, "data": [values.get(p) for p in period_list]}
                        for name, values in sorted(series.items())]}

@@ -111,10 +111,10 @@ def system_detail(request: HttpRequest, code: str) -> HttpResponse:
             note = "（体系已有考核结果，已生成新版本）" if indicator.system_id != system.pk else ""
             messages.success(request, f"已添加指标 {indicator.code}{note}")
             return redirect("assessment:system", code=indicator.system.code)
+    versions = selectors.system_versions(user=user, code=system.code)  # newest first
     return render(request, "assessment/system.html", {
-        "system": system, "rows": rows, "versions": selectors.system_versions(user=user, code=system.code),
-        "form": form, "may_edit": may_edit, "is_latest": system.pk == selectors.system_get(user=user,
-                                                                                         code=system.code).pk,
+        "system": system, "rows": rows, "versions": versions, "form": form, "may_edit": may_edit,
+        "is_latest": system.pk == versions[0].pk,
     })
 
 

@@ -311,3 +311,50 @@ def test_ranking_and_drill_down_queries_do_not_grow_with_units(systems, make_use
     assert _page_queries(client, url) == small
     assert _page_queries(client, f"/assessment/results/{Result.objects.filter(period='2026').last().pk}/") == detail
     assert _page_queries(client, f"/assessment/observations/?system={LOCAL_CODE}") == obs_small
+
+
+def test_trend_matches_each_periods_ranking_and_its_queries_do_not_grow_with_periods(scored, make_user, client):
+    from zhitongche.assessment import selectors
+
+    admin = make_user("admin")
+    system = IndicatorSystem.objects.get(code=LOCAL_CODE)
+    services.indicator_update(actor=admin, system=system, code="L03", data={"weight": 5})
+    newer = IndicatorSystem.objects.get(code=LOCAL_CODE, version=2)
+    services.observation_set(actor=scored, system=newer, indicator="L03", unit="D210302", period="2026", value=50)
+    services.compute_results(actor=scored, system=newer, period="2026")  # 2026 now has v1 and v2 results
+
+    leader = make_user("leader")
+    for group in (None, "district", "department"):
+        trend = selectors.trend(user=leader, system_code=LOCAL_CODE, group=group)
+        assert trend["periods"] == ["2025", "2026"]
+        expected: dict[str, list] = {}
+        for index, period in enumerate(trend["periods"]):
+            for r in selectors.ranking(user=leader, system_code=LOCAL_CODE, period=period, group=group):
+                expected.setdefault(r.unit.name, [None, None])[index] = round(r.score, 2)
+        assert trend["series"] == [{"name": n, "data": d} for n, d in sorted(expected.items())]
+    v2 = Result.objects.select_related("unit").get(system=newer, unit__code="D210302", period="2026")
+    assert v2.score != Result.objects.get(system=system, unit__code="D210302", period="2026").score
+    series = {s["name"]: s["data"] for s in selectors.trend(user=leader, system_code=LOCAL_CODE)["series"]}
+    assert series[v2.unit.name][1] == round(v2.score, 2)  # the newest version of 2026, not version 1
+    assert selectors.trend(user=make_user("steward"), system_code=LOCAL_CODE)["series"] == []
+
+    client.force_login(leader)
+    url = f"/assessment/results/?system={LOCAL_CODE}&period=2026"
+    before = _page_queries(client, url)
+    for period in ("2023", "2024"):
+        for unit in ("D210302", "D210303"):
+            services.observation_set(actor=scored, system=newer, indicator="L03", unit=unit, period=period, value=65)
+        services.compute_results(actor=scored, system=newer, period=period)
+    assert _page_queries(client, url) == before
+
+
+def test_system_page_offers_edits_only_on_the_newest_version(scored, make_user, client):
+    admin = make_user("admin")
+    services.indicator_update(actor=admin, system=IndicatorSystem.objects.get(code=LOCAL_CODE), code="L03",
+                              data={"weight": 5})
+    client.force_login(admin)
+    edit = f"/assessment/systems/{LOCAL_CODE}/indicators/L03/"
+    newest = client.get(f"/assessment/systems/{LOCAL_CODE}/").content.decode()
+    old = client.get(f"/assessment/systems/{LOCAL_CODE}/?version=1").content.decode()
+    assert edit in newest and "第 2 版" in newest
+    assert edit not in old and "添加指标" not in old
