@@ -60,7 +60,6 @@ def ensure_text_layer(version: int | None) -> None:
 
 def forget_text_layer() -> None:
     """Make the next search reload the synonym table (tests that change it call this)."""
-    _loaded["version"] = None
     textproc.set_synonyms(None)
     _loaded["version"] = None
 

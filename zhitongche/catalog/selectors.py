@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from zhitongche.accounts import scopes
 from zhitongche.core.errors import NotFound
@@ -74,10 +74,17 @@ def synonym_list(*, user: Any, q: str = "") -> QuerySet[SearchSynonym]:
     scopes.require(user, "catalog.synonym_edit")
     qs = SearchSynonym.objects.all()
     if q:
-        from django.db.models import Q
-
         qs = qs.filter(Q(colloquial__contains=q) | Q(formal__contains=q))
     return qs.order_by("colloquial", "formal")
+
+
+def synonym_get(*, user: Any, pk: int) -> SearchSynonym:
+    """One row of the synonym table (admins only), or NotFound."""
+    scopes.require(user, "catalog.synonym_edit")
+    synonym = SearchSynonym.objects.filter(pk=pk).first()
+    if synonym is None:
+        raise NotFound("同义词不存在", code="unknown_synonym")
+    return synonym
 
 
 def search_state() -> SearchState | None:

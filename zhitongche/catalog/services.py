@@ -90,8 +90,8 @@ def reindex_now(*, actor: Any) -> dict[str, Any]:
     """Rebuild the search index now (admins; `ztc catalog reindex` runs it as the system)."""
     if not isinstance(actor, str):
         scopes.require(actor, "catalog.reindex")
-    result = index.reindex()
-    with transaction.atomic():
+    with transaction.atomic():  # the audit row commits with the rebuilt index, or neither does
+        result = index.reindex()
         audit.record(actor=actor, action="search.reindex", object_type="catalog.searchstate", object_id="1",
                      object_repr="搜索索引", changes={k: [None, v] for k, v in result.items()})
     return result

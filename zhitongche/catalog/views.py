@@ -130,14 +130,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
 @login_required
 def synonym_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change one row."""
-    selectors.synonym_list(user=request.user)  # admins only, before anything is shown
-    from .models import SearchSynonym
-
-    synonym = SearchSynonym.objects.filter(pk=pk).first()
-    if synonym is None:
-        from zhitongche.core.errors import NotFound
-
-        raise NotFound("同义词不存在", code="unknown_synonym")
+    synonym = selectors.synonym_get(user=request.user, pk=pk)
     form = SynonymForm(request.POST or None, initial={"colloquial": synonym.colloquial, "formal": synonym.formal,
                                                       "note": synonym.note})
     if request.method == "POST" and form.is_valid():

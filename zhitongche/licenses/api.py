@@ -120,10 +120,6 @@ class VerifyOut(Schema):
     errors: list[str]
 
 
-def _out(lic: License) -> dict[str, Any]:
-    return license_out(lic)
-
-
 @router.get("/license-types", response=list[LicenseTypeOut], summary="证照类型")
 def license_types(request: HttpRequest) -> list:
     """Licence types with their issuing department, validity and fields."""
@@ -135,7 +131,7 @@ def license_issue(request: HttpRequest, payload: LicenseIn) -> Status:
     """Issue a licence (a user of the type's issuing department); answers the licence with its identifier."""
     lic = services.license_issue(actor=acting_user(request), type_code=payload.type, holder=payload.holder,
                                  fields=payload.fields, valid_until=payload.valid_until)
-    return Status(201, _out(lic))
+    return Status(201, license_out(lic))
 
 
 @router.get("/licenses", response=LicensePage, summary="证照列表")
@@ -144,13 +140,13 @@ def license_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any
     qs = selectors.license_list(user=acting_user(request), q=query.q or "", type_code=query.type or "",
                                 status=query.status or "", holder=query.holder or "")
     rows = list(qs[query.offset: query.offset + query.limit])
-    return {"total": qs.count(), "results": [_out(lic) for lic in rows]}
+    return {"total": qs.count(), "results": [license_out(lic) for lic in rows]}
 
 
 @router.get("/licenses/{identifier}", response=LicenseOut, summary="证照详情")
 def license_detail(request: HttpRequest, identifier: str) -> dict[str, Any]:
     """One licence in the caller's scope (404 otherwise)."""
-    return _out(selectors.license_get(user=acting_user(request), identifier=identifier))
+    return license_out(selectors.license_get(user=acting_user(request), identifier=identifier))
 
 
 @router.post("/licenses/{identifier}/actions/{action}", response=LicenseOut, summary="变更、延续或吊销证照")
@@ -168,7 +164,7 @@ def license_action(request: HttpRequest, identifier: str, action: str, payload: 
     else:
         selectors.license_get(user=actor, identifier=identifier)
         raise InvalidInput(f"未知操作 {action[:20]}；可选：change、renew、revoke", code="unknown_action")
-    return _out(lic)
+    return license_out(lic)
 
 
 @router.get("/licenses/{identifier}/credential", summary="获取证照的可验证凭证（W3C VC 2.0）",
@@ -203,7 +199,8 @@ def verify(request: HttpRequest, purpose: str | None = None) -> HttpResponse:
     user = optional_user(request)
     if user is not None:
         with transaction.atomic():
-            lic = License.objects.filter(identifier=outcome.identifier).first() if outcome.identifier else None
+            lic = (License.objects.only("id", "identifier").filter(identifier=outcome.identifier).first()
+                   if outcome.identifier else None)
             services.record_use(actor=user, action=UseAction.VERIFY, purpose=purpose or "", license=lic,
                                 identifier=outcome.identifier or "", result="valid" if outcome.valid else
                                 (outcome.status or (outcome.errors[0] if outcome.errors else "")))

@@ -61,19 +61,19 @@ def license_get(*, user: Any, identifier: Any) -> License:
 
 
 def license_versions(lic: License) -> list[License]:
-    """The whole version chain of a licence, oldest first."""
+    """The whole version chain of a licence, oldest first (one query: a change or renewal keeps holder and type)."""
+    candidates = {v.pk: v for v in License.objects.filter(holder_id=lic.holder_id, license_type_id=lic.license_type_id)}
+    candidates[lic.pk] = lic
+    following = {v.previous_id: v for v in candidates.values() if v.previous_id is not None}
     chain = [lic]
     current = lic
-    while current.previous_id:
-        current = License.objects.select_related("previous").get(pk=current.previous_id)
+    while current.previous_id in candidates:
+        current = candidates[current.previous_id]
         chain.insert(0, current)
     current = lic
-    while True:
-        following = License.objects.filter(previous_id=current.pk).first()
-        if following is None:
-            break
-        chain.append(following)
-        current = following
+    while current.pk in following:
+        current = following[current.pk]
+        chain.append(current)
     return chain
 
 

@@ -69,6 +69,26 @@ def test_superseded_version_has_its_bit_set(issue, issuer):
     assert vc.get_bit(bytes(bits), new.status_index) is False
 
 
+def test_version_chain_in_one_query_and_apart_from_other_chains(issue, issuer, make_enterprise,
+                                                                django_assert_num_queries):
+    from zhitongche.licenses.selectors import license_versions
+    from zhitongche.licenses.services import license_change, license_renew
+
+    holder = make_enterprise()
+    first = issue(holder=holder)
+    second = license_renew(actor=issuer, identifier=first.identifier)
+    third = license_change(actor=issuer, identifier=second.identifier, fields={"address": "铁东区胜利路 9 号"})
+    other = issue(holder=holder)  # the same holder and type, another licence: not part of the chain
+    license_renew(actor=issuer, identifier=other.identifier)
+    middle = License.objects.get(pk=second.pk)
+    with django_assert_num_queries(1):
+        chain = license_versions(middle)
+    assert [v.identifier for v in chain] == [first.identifier, second.identifier, third.identifier]
+    assert [v.version for v in chain] == [1, 2, 3]
+    assert [v.identifier for v in license_versions(other)][0] == other.identifier
+    assert len(license_versions(other)) == 2
+
+
 def test_list_page_queries_do_not_grow_with_rows(issue, make_user, django_assert_max_num_queries):
     for _ in range(3):
         issue()
