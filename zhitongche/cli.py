@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from zhitongche.core.cliout import out as _out
+
 CLI_ACTOR = "ztc 命令行"
 
 
@@ -25,11 +27,6 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, default=str))
-    else:
-        print(text)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

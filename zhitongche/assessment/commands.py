@@ -5,9 +5,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-
-def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False) if args.json else text)
+from zhitongche.core.cliout import out as _out
 
 
 def cmd_compute(args: argparse.Namespace) -> None:

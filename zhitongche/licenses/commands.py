@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from zhitongche.core.cliout import out as _out
 from zhitongche.core.errors import InvalidInput
 
 CLI_ACTOR = "ztc 命令行"
-
-
-def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, default=str) if args.json else text)
 
 
 def _field_specs(required: list[str] | None, optional: list[str] | None) -> list[dict[str, Any]] | None:
