@@ -58,6 +58,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+import orjson
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -88,6 +89,18 @@ _BASE58_RE = re.compile(r"[1-9A-HJ-NP-Za-km-z]*")
 _BASE58_DIGITS = bytes.maketrans(BASE58_ALPHABET.encode("ascii"), bytes(range(58)))
 
 
+def _pair_table() -> list[int]:
+    """Two base58 digits read as one native 16-bit unsigned integer → their value (58 × first + second)."""
+    table = [0] * 65536
+    for first in range(58):
+        for second in range(58):
+            table[memoryview(bytes((first, second))).cast("H")[0]] = first * 58 + second
+    return table
+
+
+_PAIRS = _pair_table()
+
+
 class MultibaseError(ValueError):
     """A string is not the expected multibase/multikey encoding."""
 
@@ -112,11 +125,13 @@ def base58btc_decode(text: str) -> bytes:
     number = 0
     for digit in digits[:head]:
         number = number * 58 + digit
-    # Then eight digits at a time: signatures are verified on a hot path, and each step on the
-    # growing big integer costs far more than the small-integer arithmetic inside a chunk.
-    for start in range(head, len(digits), 8):
-        a, b, c, d, e, f, g, h = digits[start : start + 8]
-        number = number * 58**8 + ((((((a * 58 + b) * 58 + c) * 58 + d) * 58 + e) * 58 + f) * 58 + g) * 58 + h
+    # Then eight digits at a time, read as four two-digit pairs through a table: signatures are
+    # verified on a hot path, and each step on the growing big integer costs far more than the
+    # small-integer arithmetic inside a chunk.
+    pairs = memoryview(digits[head:]).cast("H")
+    for start in range(0, len(pairs), 4):
+        a, b, c, d = pairs[start : start + 4]
+        number = number * 58**8 + ((_PAIRS[a] * 3364 + _PAIRS[b]) * 3364 + _PAIRS[c]) * 3364 + _PAIRS[d]
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\0" * zeros + body
@@ -296,35 +311,28 @@ def resolver_for_did_document(
 
 # --------------------------------------------------------------------------- canonicalisation
 
-_MAX_SAFE_INT = 2**53 - 1
 _FAST_PATH_MAX_DEPTH = 64
-# Built once: json.dumps() with non-default options would build a new encoder on every call.
-_PLAIN_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_ORJSON_JCS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+# Any character above U+FFFF (a 4-byte UTF-8 sequence): there JCS's UTF-16 key order and orjson's
+# code point order can differ, so such documents go to rfc8785.
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
 
 
 def _is_plain_json(value: Any) -> bool:
-    """True if value holds only types whose JCS form equals json.dumps(sort_keys=True) output.
+    """True if value holds only dict, list, str, bool, None and int — no float and no other type.
 
-    That is: dict (str keys with no character above U+FFFF, where code point order and JCS's UTF-16
-    order differ), list, str, bool, None and int within the IEEE-754 safe range. Floats are excluded
-    because Python's repr differs from ECMAScript's number formatting. Nesting is bounded, which also
-    stops on reference cycles.
+    Floats are excluded because their shortest form is not guaranteed to be ECMAScript's number
+    formatting; other types (subclasses included) have no JSON form of their own. Nesting is
+    bounded, which also stops on reference cycles. Keys and integer ranges are left to orjson.
     """
     level = [value]
     for _ in range(_FAST_PATH_MAX_DEPTH):
         deeper: list[Any] = []
         for item in level:
             kind = type(item)
-            if kind is str or kind is bool or item is None:
+            if kind is str or kind is int or kind is bool or item is None:
                 continue
-            if kind is int:
-                if -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
-                    continue
-                return False
             if kind is dict:
-                for key in item:
-                    if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
-                        return False
                 deeper.extend(item.values())
             elif kind is list:
                 deeper.extend(item)
@@ -339,12 +347,20 @@ def _is_plain_json(value: Any) -> bool:
 def canonicalize(value: Any) -> bytes:
     """RFC 8785 (JCS) canonical UTF-8 bytes of a JSON value.
 
-    Plain documents (see _is_plain_json) go through the C json encoder, whose output is identical
-    to JCS for them (tested against rfc8785 by property tests); anything else goes through rfc8785.
-    Raises ValueError (or RecursionError) when the value has no JCS form.
+    Plain documents (see _is_plain_json) go through orjson with sorted keys and the 53-bit integer
+    limit, whose output is identical to JCS for them when no character lies above U+FFFF (tested
+    against rfc8785 by property tests) at a tenth of the json module's cost on the verification hot
+    path; anything else, or anything orjson refuses (a non-str key, a lone surrogate, an integer
+    outside the safe range), goes through rfc8785, which decides. Raises ValueError (or TypeError,
+    RecursionError) when the value has no JCS form.
     """
     if _is_plain_json(value):
-        return _PLAIN_JSON_ENCODER.encode(value).encode("utf-8")
+        try:
+            text = orjson.dumps(value, option=_ORJSON_JCS)
+        except TypeError:
+            text = b""
+        if text and not _ASTRAL_UTF8.search(text):
+            return text
     return rfc8785.dumps(value)
 
 

@@ -47,9 +47,8 @@ class Outcome:
 _SQLITE_SQL: dict[str, str] = {}
 
 
-def _fetchone(sql: str, params: list[Any], db: Any = None) -> tuple[Any, ...] | None:
+def _fetchone(sql: str, params: list[Any], db: Any) -> tuple[Any, ...] | None:
     """One row through the driver's own connection: Django's cursor wrapper costs more than the SQLite query."""
-    db = db or connections[DEFAULT_DB_ALIAS]
     if db.connection is None:
         db.ensure_connection()
     if db.vendor == "sqlite":
@@ -63,7 +62,8 @@ def _license_row(identifier: str, moment: datetime.datetime) -> tuple[Any, ...] 
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "sqlite":
         # Django stores SQLite datetimes as naive UTC text of this form, which compares as text.
-        now: Any = moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+        utc = moment if moment.tzinfo is datetime.UTC else moment.astimezone(datetime.UTC)
+        now: Any = utc.replace(tzinfo=None).isoformat(" ")
     else:
         now = moment
     return _fetchone(_LICENSE_SQL, [now, identifier], db)
@@ -80,7 +80,7 @@ def _bit_from_our_list(entry: Any) -> bool | None:
     index_text = entry.get("statusListIndex")
     if not isinstance(index_text, str) or not index_text.isascii() or not index_text.isdigit():
         return None
-    row = _fetchone(_LIST_SQL, [int(url[len(prefix):][:18])])
+    row = _fetchone(_LIST_SQL, [int(url[len(prefix):][:18])], connections[DEFAULT_DB_ALIAS])
     if row is None:
         return None
     bits = bytes(row[0])

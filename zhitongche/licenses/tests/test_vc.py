@@ -251,7 +251,7 @@ PLAIN_VALUES = st.recursive(
 @HYPOTHESIS
 @given(PLAIN_VALUES)
 def test_canonicalize_fast_path_equals_rfc8785(value: Any) -> None:
-    assert vc._is_plain_json(value)  # these all take the json-module path
+    assert vc._is_plain_json(value)  # these all take the orjson path
     assert vc.canonicalize(value) == rfc8785.dumps(value)
 
 
