@@ -107,10 +107,10 @@ def database_from_url(url: str | None) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
-    elif config["ENGINE"] == "django.db.backends.postgresql":
-        # Without persistent connections each request pays about 6 ms to connect.
-        config["CONN_MAX_AGE"] = 60
-        config["CONN_HEALTH_CHECKS"] = True
+    # Persistent connections: otherwise each request pays to connect — about 6 ms on PostgreSQL, 1–2 ms on
+    # SQLite (reading the schema of ~240 objects; closing the last connection checkpoints the WAL).
+    config["CONN_MAX_AGE"] = 60
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

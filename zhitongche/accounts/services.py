@@ -8,11 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from zhitongche.core import audit
 from zhitongche.core.errors import Conflict, InvalidInput, NotFound
+from zhitongche.core.rows import Columns
 from zhitongche.regions.models import Department, Division, Level
 from zhitongche.registry.models import Enterprise
 
@@ -96,18 +97,48 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
                      changes={"revoked_at": [None, token.revoked_at.isoformat()]})
     return token
 
+_TOKEN_USER = Columns(User, [f.name for f in User._meta.concrete_fields])
+_TOKEN = Columns(ApiToken, ["id", "last_used_at"])
+_USER_REGION = Columns(Division, ["code", "level"])
+_USER_DEPARTMENT = Columns(Department, ["id", "code"])
+
+
+def _token_sql(connection: Any) -> str:
+    qn = connection.ops.quote_name
+    return (f"SELECT {_TOKEN.sql(connection, 't')}, {_TOKEN_USER.sql(connection, 'u')}, "  # noqa: S608 — fixed names only
+            f"{_USER_REGION.sql(connection, 'r')}, {_USER_DEPARTMENT.sql(connection, 'd')} "
+            f"FROM {qn(ApiToken._meta.db_table)} t INNER JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id "
+            f"LEFT JOIN {qn(Division._meta.db_table)} r ON r.code = u.region_id "
+            f"LEFT JOIN {qn(Department._meta.db_table)} d ON d.id = u.department_id "
+            "WHERE t.key_hash = %s AND t.revoked_at IS NULL")
+
+
 def token_authenticate(raw: str) -> User | None:
-    """The active user behind a raw token, recording when it was last used (at most once a minute)."""
+    """The active user behind a raw token, recording when it was last used (at most once a minute).
+
+    One query on every API call (the token, its user, the user's region level and department code), read
+    afresh each time so that a revoked token or a deactivated user is refused on the very next request.
+    """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = (ApiToken.objects.select_related("user", "user__region", "user__department")
-             .filter(key_hash=hash_token(raw), revoked_at__isnull=True).first())
-    if token is None or not token.user.is_active:
+    connection = connections[ApiToken.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(connection), [hash_token(raw)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    token_id, last_used_at = _TOKEN.convert(connection, row[:2])
+    row = row[2:]
+    user = _TOKEN_USER.build(connection, row[:len(_TOKEN_USER)])
+    if not user.is_active:
+        return None
+    row = row[len(_TOKEN_USER):]
+    user.region = _USER_REGION.build(connection, row[:2]) if user.region_id else None
+    user.department = _USER_DEPARTMENT.build(connection, row[2:]) if user.department_id else None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return user
 
 def login_locked(user: User) -> bool:
     """True while the account is locked after too many failed logins."""

@@ -112,23 +112,25 @@ def summary(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-def detail(user: Any, appeal: Appeal) -> dict[str, Any]:
+def detail(user: Any, found: selectors.AppealDetail) -> dict[str, Any]:
     """Everything about one appeal the caller may see."""
+    appeal = found.appeal
+    actions = {e["id"]: e["action"] for e in found.events}
     return {
         **summary(appeal),
         "content": appeal.content,
-        "co_departments": [d.code for d in appeal.co_departments.all()],
+        "co_departments": found.co_departments,
         "sign_due_at": appeal.sign_due_at, "dispatched_at": appeal.dispatched_at, "signed_at": appeal.signed_at,
         "replied_at": appeal.replied_at, "resolved": appeal.resolved, "confirmed": appeal.confirmed,
         "comment": appeal.comment,
         "merged_into": appeal.merged_into.number if appeal.merged_into_id and appeal.merged_into else None,
-        "events": [{"action": e.action, "actor": e.actor_label, "at": e.at, "note": e.note,
-                    "stage_from": e.stage_from, "stage_to": e.stage_to, "data": e.data}
-                   for e in appeal.events.all()],
-        "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
-                         "url": reverse("appeals:attachment", args=[a.pk]),
-                         "event_action": next((e.action for e in appeal.events.all() if e.pk == a.event_id), None)}
-                        for a in appeal.attachments.all()],
+        "events": [{"action": e["action"], "actor": e["actor_label"], "at": e["at"], "note": e["note"],
+                    "stage_from": e["stage_from"], "stage_to": e["stage_to"], "data": e["data"]}
+                   for e in found.events],
+        "attachments": [{"id": a["id"], "name": a["name"], "content_type": a["content_type"], "size": a["size"],
+                         "url": reverse("appeals:attachment", args=[a["id"]]),
+                         "event_action": actions.get(a["event_id"])}
+                        for a in found.attachments],
         "actions": selectors.available_actions(user, appeal),
         "suggestions": selectors.suggestions(user=user, appeal=appeal),
         "duplicate_of": selectors.duplicate_hint(user=user, appeal=appeal),
@@ -141,7 +143,7 @@ def appeal_create(request: HttpRequest, payload: AppealIn) -> Status:
     user = acting_user(request)
     appeal = services.appeal_submit(actor=user, enterprise=payload.enterprise, channel=payload.channel,
                                     category=payload.category, title=payload.title, content=payload.content)
-    return Status(201, detail(user, selectors.appeal_get(user=user, appeal_id=appeal.pk)))
+    return Status(201, detail(user, selectors.appeal_detail(user=user, appeal_id=appeal.pk)))
 
 
 class ListQuery(Schema):
@@ -189,7 +191,7 @@ def appeal_list(request: HttpRequest, query: Query[ListQuery]) -> dict:
 def appeal_detail(request: HttpRequest, appeal_id: int) -> dict:
     """One appeal with its timeline; bureau users also get up to three lead-department suggestions."""
     user = acting_user(request)
-    return detail(user, selectors.appeal_get(user=user, appeal_id=appeal_id))
+    return detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id))
 
 
 class ActionIn(Schema):
@@ -245,7 +247,7 @@ def appeal_action(request: HttpRequest, appeal_id: int, action: str, payload: Ac
                        code="unknown_action")
     services.appeal_act(actor=user, appeal_id=appeal_id, action=action,
                         fields=action_fields(action, payload.dict()))
-    return detail(user, selectors.appeal_after_action(user=user, appeal_id=appeal_id))
+    return detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id, after_action=True))
 
 
 class StatsQuery(Schema):

@@ -33,6 +33,21 @@ def appeal_q(user: Any) -> Q:
     return NOTHING
 
 
+def sees_appeal(user: Any, appeal: Appeal) -> bool:
+    """appeal_q for one loaded appeal, without compiling a query (the API detail's read path); a test checks
+    that both agree for every role, in and out of region."""
+    if user.role in (Role.BUREAU, Role.LEADER, Role.CLERK):
+        return covers_region(user, appeal.region_id)
+    if user.role == Role.DEPARTMENT:
+        return appeal.lead_department_id == user.department_id or Appeal.co_departments.through.objects.filter(
+            appeal_id=appeal.pk, department_id=user.department_id).exists()
+    if user.role == Role.STEWARD:
+        return appeal.submitted_by_id == user.pk or is_steward_of(user, appeal.enterprise_id)
+    if user.role == Role.ENTERPRISE:
+        return appeal.enterprise_id == user.enterprise_id
+    return False
+
+
 def covers_region(user: Any, region_id: str | None) -> bool:
     """True when the user's region is the whole city or is exactly `region_id`."""
     return user.region_id is not None and (whole_city(user) or user.region_id == region_id)
@@ -89,6 +104,7 @@ def register() -> None:
     register_scope(Attachment, lambda user: Q(appeal__in=Appeal.objects.filter(appeal_q(user))))
     register_scope(Notification, lambda user: Q(recipient_id=user.pk))
     register_rule("appeal.submit", may_submit_for)
+    register_rule("appeal.view", sees_appeal)
     for action, transition in TRANSITIONS.items():
         register_rule(f"appeal.{action}", WHO_RULES[Who(transition.who)])
     # Dispatch suggestions and the duplicate hint are the bureau's working tools.

@@ -180,3 +180,13 @@ def test_anonymous_and_inactive_see_nothing(make_user):
     user.is_active = False
     assert scopes.visible(user, User.objects.all()).count() == 0
     assert not scopes.may(user, "audit.read")
+
+
+def test_token_lookup_is_one_query_with_the_scope_loaded(make_user, django_assert_num_queries):
+    user = make_user("department", department="RSJ")
+    _, raw = token_create(actor="test", user=user)
+    token_authenticate(raw)  # the first use also records last_used_at
+    with django_assert_num_queries(1):
+        found = token_authenticate(raw)
+        assert found == user and found.role == "department" and found.department.code == "RSJ"
+        assert found.region.level == user.region.level

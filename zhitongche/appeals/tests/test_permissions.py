@@ -137,3 +137,56 @@ def test_list_is_scoped_and_filtered(world, api):
     assert api(world.bureau).get("/api/v1/appeals", stage="closed").json()["count"] == 0
     assert api(world.bureau).get("/api/v1/appeals", stage="nonsense").status_code == 400
     assert api(world.bureau).get("/api/v1/appeals", department="NOPE").status_code == 400
+
+
+def test_detail_row_check_agrees_with_the_scope_query(world, api, make_user):
+    """The API detail checks visibility on the loaded row (scopes.sees_appeal); for every role, in and out of
+    region, lead and co-department, current and ended steward assignments, it agrees with appeal_q."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+
+    from zhitongche.accounts import scopes
+    from zhitongche.appeals import services
+    from zhitongche.registry.models import Assignment, Steward
+
+    led = appeal_at(world, Stage.DISPATCHED)  # 铁东, lead RSJ
+    services.appeal_accept(actor=world.bureau, appeal_id=(assisted := submit(world)).pk)
+    services.appeal_dispatch(actor=world.bureau, appeal_id=assisted.pk, lead_department="ZJJ",
+                             co_departments=["RSJ"])
+    tiexi, by_steward = (services.appeal_submit(actor=world.other_enterprise_user, enterprise=world.other.uscc,
+                                                category="general", title=f"铁西诉求{n}", content="厂区道路积水")
+                         for n in (1, 2))
+    Appeal.objects.filter(pk=by_steward.pk).update(submitted_by=world.steward_user)
+    ended_steward = make_user("steward")
+    Assignment.objects.create(
+        enterprise=world.other, since=datetime.date(2024, 1, 1), until=datetime.date(2024, 12, 31),
+        steward=Steward.objects.create(name="离任管家", phone="13900000902", region_id="210303", user=ended_steward,
+                                       department=world.steward.department))
+    inactive = make_user("bureau")
+    get_user_model().objects.filter(pk=inactive.pk).update(is_active=False)
+    users = [*(u for u in vars(world).values() if isinstance(u, get_user_model())), ended_steward,
+             make_user("overseer"), get_user_model().objects.get(pk=inactive.pk)]
+    outcomes = set()
+    for user in users:
+        for appeal in Appeal.objects.filter(pk__in=[led.pk, assisted.pk, tiexi.pk, by_steward.pk]):
+            in_scope = scopes.visible(user, Appeal.objects.filter(pk=appeal.pk)).exists()
+            assert scopes.may(user, "appeal.view", appeal) == in_scope, (user.username, appeal.pk)
+            outcomes.add(in_scope)
+            if user.is_active:
+                status = api(user).get(f"/api/v1/appeals/{appeal.pk}").status_code
+                assert status == (200 if in_scope else 404), (user.username, appeal.pk)
+    assert outcomes == {True, False}
+
+
+def test_api_detail_reads_in_few_queries(world, api, django_assert_num_queries):
+    appeal = appeal_at(world, Stage.DISPATCHED)
+    bureau, owner = api(world.bureau), api(world.enterprise_user)
+    for client in (bureau, owner):  # token first used, suggester built
+        assert client.get(f"/api/v1/appeals/{appeal.pk}").status_code == 200
+    # token, appeal row, co-departments, timeline, attachments; the bureau also the suggester version
+    with django_assert_num_queries(6):
+        body = bureau.get(f"/api/v1/appeals/{appeal.pk}").json()
+    assert body["suggestions"] and body["lead_department"] == "RSJ" and body["events"][-1]["action"] == "dispatch"
+    with django_assert_num_queries(5):
+        assert owner.get(f"/api/v1/appeals/{appeal.pk}").json()["suggestions"] is None
