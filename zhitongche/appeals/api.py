@@ -4,12 +4,13 @@ import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from zhitongche.api.auth import acting_user
+from zhitongche.api.responses import rendered
 
 from . import selectors, services
 from .models import CONTRACT_ACTIONS, Action, Appeal, Rating
@@ -188,10 +189,13 @@ def appeal_list(request: HttpRequest, query: Query[ListQuery]) -> dict:
 
 
 @router.get("/appeals/{appeal_id}", response=AppealOut, summary="诉求详情与办理记录")
-def appeal_detail(request: HttpRequest, appeal_id: int) -> dict:
-    """One appeal with its timeline; bureau users also get up to three lead-department suggestions."""
+def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """One appeal with its timeline; bureau users also get up to three lead-department suggestions.
+
+    Rendered without ninja revalidating what detail() built from typed rows (a fifth of the read);
+    test_detail_rendered_as_the_schema_would holds the bytes equal to the validated path."""
     user = acting_user(request)
-    return detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id))
+    return rendered(request, detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id)))
 
 
 class ActionIn(Schema):
@@ -237,7 +241,7 @@ def action_fields(action: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/appeals/{appeal_id}/actions/{action}", response=AppealOut, summary="对诉求执行办理动作")
-def appeal_action(request: HttpRequest, appeal_id: int, action: str, payload: ActionIn) -> dict:
+def appeal_action(request: HttpRequest, appeal_id: int, action: str, payload: ActionIn) -> HttpResponse:
     """Take one action of the contract's table (or `merge`); 409 `invalid_transition` from a stage not listed."""
     user = acting_user(request)
     if action not in ACTION_FIELDS:
@@ -247,7 +251,7 @@ def appeal_action(request: HttpRequest, appeal_id: int, action: str, payload: Ac
                        code="unknown_action")
     services.appeal_act(actor=user, appeal_id=appeal_id, action=action,
                         fields=action_fields(action, payload.dict()))
-    return detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id, after_action=True))
+    return rendered(request, detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id, after_action=True)))
 
 
 class StatsQuery(Schema):

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -285,18 +286,31 @@ _suggestion_cache: "OrderedDict[tuple[str, int], list[dict[str, Any]]]" = Ordere
 _suggestion_lock = threading.Lock()
 
 
+# Department duties change a few times a year; rehashing all of them on every detail read cost more than the
+# rest of the read, so each process rereads them at most every DUTIES_TTL seconds (suggestions are advice).
+DUTIES_TTL = 30.0
+_duties_digest: dict[str, Any] = {}
+
+
+def _departments_digest() -> str:
+    """A hash of the active departments' names and duties, reread at most every DUTIES_TTL seconds."""
+    now = time.monotonic()
+    if _duties_digest and now - _duties_digest["at"] < DUTIES_TTL:
+        return str(_duties_digest["digest"])
+    rows = list(Department.objects.filter(active=True).order_by("code").values_list("code", "name", "duties"))
+    digest = hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()[:16]
+    _duties_digest.update(at=now, digest=digest)
+    return digest
+
+
 def suggester_version() -> str:
-    """A cheap key that changes when a dispatch happens or a department's duties change (one query)."""
-    connection = connections[Appeal.objects.db]
-    qn = connection.ops.quote_name
+    """A cheap key that changes when a dispatch happens or (within DUTIES_TTL) a department's duties change."""
+    connection = connections[AppealEvent.objects.db]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.last_dispatch, d.code, d.name, d.duties FROM (SELECT MAX(id) AS last_dispatch FROM "  # noqa: S608
-            f"{qn(AppealEvent._meta.db_table)} WHERE action = %s) m LEFT JOIN {qn(Department._meta.db_table)} d "
-            "ON d.active = %s ORDER BY d.code", [Action.DISPATCH.value, True])
-        rows = cursor.fetchall()
-    digest = hashlib.sha1(repr([r[1:] for r in rows]).encode(), usedforsecurity=False).hexdigest()[:16]
-    return f"{rows[0][0] or 0}:{digest}"
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(AppealEvent._meta.db_table)} "  # noqa: S608
+                       "WHERE action = %s", [Action.DISPATCH.value])
+        (last,) = cursor.fetchone()
+    return f"{last or 0}:{_departments_digest()}"
 
 
 def _build_suggester() -> suggest.Suggester:

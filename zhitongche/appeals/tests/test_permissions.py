@@ -190,3 +190,32 @@ def test_api_detail_reads_in_few_queries(world, api, django_assert_num_queries):
     assert body["suggestions"] and body["lead_department"] == "RSJ" and body["events"][-1]["action"] == "dispatch"
     with django_assert_num_queries(5):
         assert owner.get(f"/api/v1/appeals/{appeal.pk}").json()["suggestions"] is None
+
+
+def test_detail_rendered_as_the_schema_would(world, api, rf):
+    """The detail skips ninja's revalidation; its bytes must equal what validating against AppealOut gives."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhitongche.appeals import api as appeals_api
+    from zhitongche.appeals import selectors
+
+    png = SimpleUploadedFile("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    first = submit(world, files=[png])
+    duplicate = submit(world, content=first.content + "请尽快处理。")
+    appeals = [first, duplicate, appeal_at(world, Stage.DISPATCHED), appeal_at(world, Stage.CLOSED)]
+    assert duplicate.duplicate_of_id == first.pk and first.attachments.exists()
+    from zhitongche.api.api import api as platform_api
+
+    renderer = platform_api.renderer
+    seen = set()
+    for user in (world.bureau, world.enterprise_user, world.rsj):
+        for appeal in appeals:
+            response = api(user).get(f"/api/v1/appeals/{appeal.pk}")
+            if response.status_code == 404:
+                continue
+            data = appeals_api.detail(user, selectors.appeal_detail(user=user, appeal_id=appeal.pk))
+            validated = appeals_api.AppealOut.model_validate(data).model_dump()
+            assert response.content.decode() == renderer.render(rf.get("/"), validated, response_status=200)
+            body = response.json()
+            seen.update(key for key in ("suggestions", "duplicate_of", "attachments", "events") if body[key])
+    assert seen == {"suggestions", "duplicate_of", "attachments", "events"}
