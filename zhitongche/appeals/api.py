@@ -190,10 +190,9 @@ def appeal_list(request: HttpRequest, query: Query[ListQuery]) -> dict:
 
 @router.get("/appeals/{appeal_id}", response=AppealOut, summary="诉求详情与办理记录")
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    """One appeal with its timeline; bureau users also get up to three lead-department suggestions.
-
-    Rendered without ninja revalidating what detail() built from typed rows (a fifth of the read);
-    test_detail_rendered_as_the_schema_would holds the bytes equal to the validated path."""
+    """One appeal with its timeline; bureau users also get up to three lead-department suggestions."""
+    # Rendered without ninja revalidating what detail() built from typed rows (a fifth of the read);
+    # test_detail_rendered_as_the_schema_would holds the bytes equal to the validated path.
     user = acting_user(request)
     return rendered(request, detail(user, selectors.appeal_detail(user=user, appeal_id=appeal_id)))
 
