@@ -1,10 +1,10 @@
 """Writes on appeals: submission and one function per action of CONTRACT.md §5.
 
-Every action runs in one transaction: it locks the appeal row (select_for_update; on SQLite the
-IMMEDIATE transaction takes the write lock at BEGIN), answers 404 outside the caller's scope, 409 when
-the transition table does not list the current stage, 403 when the caller is not in the `who` column,
-then writes the appeal (update_fields), one AppealEvent row and one audit row, and queues
-notifications on commit. Field checks that need no database run before the lock, so bad input
+Every action runs in one transaction: it locks the appeal row (FOR UPDATE; on SQLite the IMMEDIATE
+transaction takes the write lock at BEGIN), answers 404 outside the caller's scope, 409 when the
+transition table does not list the current stage, 403 when the caller is not in the `who` column,
+then writes the appeal (update_fields), one AppealEvent row and one audit row, and the notifications
+with their delivery task (which commits or rolls back with them). Field checks that need no database run before the lock, so bad input
 changes nothing.
 """
 
@@ -25,7 +25,7 @@ from zhitongche.core.errors import Conflict, InvalidInput, NotFound
 from zhitongche.regions.models import Department
 from zhitongche.registry.models import Assignment, Enterprise
 
-from . import deadlines, duplicates
+from . import deadlines, duplicates, selectors
 from .files import CheckedFile, check_files
 from .models import (
     CONTENT_MAX,
@@ -86,13 +86,12 @@ def _actor_label(actor: Any) -> str:
 
 def _lock(actor: Any, appeal_id: int, action: str) -> Appeal:
     """Lock the appeal and check scope (404), stage (409) and role (403), in that order."""
-    if getattr(actor, "is_authenticated", False):
-        appeal = scopes.get_visible(actor, Appeal.objects.select_for_update(), pk=appeal_id)
-    else:  # the system (deadline sweep) acts on any appeal
-        found = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-        if found is None:
-            raise NotFound()
-        appeal = found
+    person = getattr(actor, "is_authenticated", False)
+    found = selectors.appeal_row_for_update(appeal_id)
+    # The system (deadline sweep) acts on any appeal; a person only on one in scope (appeal.view is appeal_q).
+    if found is None or (person and not scopes.may(actor, "appeal.view", found)):
+        raise NotFound()
+    appeal = found
     transition = TRANSITIONS[Action(action)]
     if appeal.stage not in transition.sources:
         raise Conflict(
@@ -101,7 +100,7 @@ def _lock(actor: Any, appeal_id: int, action: str) -> Appeal:
             details={"stage": appeal.stage, "action": action,
                      "allowed_from": sorted(str(s) for s in transition.sources)},
         )
-    if getattr(actor, "is_authenticated", False):
+    if person:
         scopes.require(actor, f"appeal.{action}", appeal)
     return appeal
 
@@ -124,38 +123,40 @@ def _commit(appeal: Appeal, *, actor: Any, action: str, before: dict[str, Any], 
 
 # ---------------------------------------------------------------- notifications
 
-def _users(q: Q) -> list[Any]:
-    return list(get_user_model().objects.filter(q, is_active=True))
+def _user_ids(q: Q) -> list[int]:
+    return list(get_user_model().objects.filter(q, is_active=True).values_list("pk", flat=True))
 
 
-def department_users(department_id: int | None) -> list[Any]:
+def department_user_ids(department_id: int | None) -> list[int]:
     """Active users of a department."""
-    return _users(Q(role=Role.DEPARTMENT, department_id=department_id)) if department_id else []
+    return _user_ids(Q(role=Role.DEPARTMENT, department_id=department_id)) if department_id else []
 
 
-def bureau_users(region_id: str) -> list[Any]:
+def bureau_user_ids(region_id: str) -> list[int]:
     """Active bureau users whose region covers `region_id` (theirs, or the whole city)."""
-    return _users(Q(role=Role.BUREAU) & (Q(region_id=region_id) | Q(region__level="city")))
+    return _user_ids(Q(role=Role.BUREAU) & (Q(region_id=region_id) | Q(region__level="city")))
 
 
-def enterprise_side_users(enterprise_id: int) -> list[Any]:
+def enterprise_side_user_ids(enterprise_id: int) -> list[int]:
     """The enterprise's own users and its currently assigned stewards' accounts."""
     steward_users = (Assignment.objects.filter(enterprise_id=enterprise_id, steward__user__isnull=False)
                      .exclude(until__lt=timezone.localdate()).values("steward__user_id"))
-    return _users(Q(role=Role.ENTERPRISE, enterprise_id=enterprise_id) | Q(pk__in=steward_users))
+    return _user_ids(Q(role=Role.ENTERPRISE, enterprise_id=enterprise_id) | Q(pk__in=steward_users))
 
 
-def notify(recipients: Iterable[Any], *, kind: str, appeal: Appeal | None, message: str) -> list[Notification]:
-    """Write in-app notifications and queue their outbound delivery once the transaction commits."""
+def notify(user_ids: Iterable[int], *, kind: str, appeal: Appeal | None, message: str) -> list[Notification]:
+    """Write in-app notifications and queue their outbound delivery in the same transaction.
+
+    The task queue lives in the same database, so the delivery task commits or rolls back with the
+    notifications: no second write after commit, and a rolled-back action queues nothing."""
     rows = Notification.objects.bulk_create([
-        Notification(recipient=user, kind=kind, appeal=appeal, message=message[:300])
-        for user in {u.pk: u for u in recipients}.values()
+        Notification(recipient_id=pk, kind=kind, appeal=appeal, message=message[:300]) for pk in dict.fromkeys(user_ids)
     ])
     ids = [n.pk for n in rows if n.pk is not None]
     if ids:
         from .tasks import deliver_notifications
 
-        transaction.on_commit(lambda: deliver_notifications.enqueue(ids))
+        deliver_notifications.enqueue(ids)
     return rows
 
 
@@ -211,7 +212,7 @@ def appeal_submit(*, actor: Any, enterprise: str, title: str, content: str, cate
         audit.record(actor=actor, action="appeal.submit", obj=appeal, changes=audit.diff(
             {}, {**audit.snapshot(appeal, ("number", "enterprise", "channel", "category", "title", "stage")),
                  "attachments": len(checked)}))
-        notify(bureau_users(ent.region_id), kind="new_appeal", appeal=appeal,
+        notify(bureau_user_ids(ent.region_id), kind="new_appeal", appeal=appeal,
                message=f"新诉求 {appeal.number}：{title}" + ("（疑似重复）" if duplicate else ""))
     return appeal
 
@@ -239,7 +240,7 @@ def appeal_reject(*, actor: Any, appeal_id: int, reason: str) -> Appeal:
         appeal.stage, appeal.closed_at = Stage.REJECTED, timezone.now()
         _commit(appeal, actor=actor, action=Action.REJECT, before=before, stage_from=stage_from,
                 fields=["stage", "closed_at"], note=reason)
-        notify(enterprise_side_users(appeal.enterprise_id), kind="rejected", appeal=appeal,
+        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="rejected", appeal=appeal,
                message=f"诉求 {appeal.number} 不予受理：{reason[:100]}")
     return appeal
 
@@ -282,9 +283,9 @@ def appeal_dispatch(*, actor: Any, appeal_id: int, lead_department: str, co_depa
                         "overdue", "reminded_80", "reminded_due"],
                 note=note, data={"lead_department": lead, "co_departments": co,
                                  "sign_due_at": sign_due.isoformat(), "due_at": due.isoformat()})
-        notify(department_users(lead_dept.pk), kind="dispatched", appeal=appeal,
+        notify(department_user_ids(lead_dept.pk), kind="dispatched", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（主办），请于 {sign_due:%m月%d日} 前签收、{due:%m月%d日} 前反馈")
-        notify([u for d in co_depts for u in department_users(d.pk)], kind="dispatched_co", appeal=appeal,
+        notify([u for d in co_depts for u in department_user_ids(d.pk)], kind="dispatched_co", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（协办）")
     return appeal
 
@@ -316,7 +317,7 @@ def appeal_return(*, actor: Any, appeal_id: int, reason: str) -> Appeal:
                 fields=["stage", "lead_department", "dispatched_at", "sign_due_at", "signed_at", "due_at",
                         "overdue", "reminded_80", "reminded_due"],
                 note=reason, data={"department": returned_by})
-        notify(bureau_users(appeal.region_id), kind="returned", appeal=appeal,
+        notify(bureau_user_ids(appeal.region_id), kind="returned", appeal=appeal,
                message=f"诉求 {appeal.number} 被 {returned_by} 退回：{reason[:100]}")
     return appeal
 
@@ -338,7 +339,7 @@ def appeal_extend(*, actor: Any, appeal_id: int, days: int, reason: str) -> Appe
         _commit(appeal, actor=actor, action=Action.EXTEND, before=before, stage_from=stage_from,
                 fields=["due_at", "reminded_80", "reminded_due"], note=reason,
                 data={"days": days, "from": old_due.isoformat(), "to": appeal.due_at.isoformat()})
-        notify(department_users(appeal.lead_department_id), kind="extended", appeal=appeal,
+        notify(department_user_ids(appeal.lead_department_id), kind="extended", appeal=appeal,
                message=f"诉求 {appeal.number} 已延期 {days} 个工作日，新期限 {appeal.due_at:%Y-%m-%d}")
     return appeal
 
@@ -361,7 +362,7 @@ def appeal_reply(*, actor: Any, appeal_id: int, content: str, resolved: bool, fi
                         fields=["stage", "replied_at", "resolved", "handling_days", "overdue"], note=content,
                         data={"resolved": resolved, "attachments": len(checked)}, at=now)
         _store_files(appeal, checked, actor, event)
-        notify(enterprise_side_users(appeal.enterprise_id), kind="replied", appeal=appeal,
+        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="replied", appeal=appeal,
                message=f"诉求 {appeal.number} 已反馈，待回访评价")
     return appeal
 
@@ -408,7 +409,7 @@ def appeal_evaluate(*, actor: Any, appeal_id: int, rating: str, comment: str = "
                                     "due_at": appeal.due_at.isoformat() if reopened and appeal.due_at else None},
                 at=now)
         if reopened:
-            notify(department_users(appeal.lead_department_id), kind="reopened", appeal=appeal,
+            notify(department_user_ids(appeal.lead_department_id), kind="reopened", appeal=appeal,
                    message=f"诉求 {appeal.number} 评价为「{Rating(rating).label}」，已重办，请于 "
                            f"{appeal.due_at:%Y-%m-%d} 前再次反馈")
     return appeal
@@ -423,7 +424,7 @@ def appeal_escalate(*, actor: Any, appeal_id: int, note: str = "") -> Appeal:
         appeal.escalated = True
         _commit(appeal, actor=actor, action=Action.ESCALATE, before=before, stage_from=stage_from,
                 fields=["escalated"], note=note)
-        notify(department_users(appeal.lead_department_id), kind="escalated", appeal=appeal,
+        notify(department_user_ids(appeal.lead_department_id), kind="escalated", appeal=appeal,
                message=f"诉求 {appeal.number} 被督办" + (f"：{note[:100]}" if note else ""))
     return appeal
 
@@ -452,7 +453,7 @@ def appeal_merge(*, actor: Any, appeal_id: int, into: int) -> Appeal:
         AppealEvent.objects.create(appeal=target, action=Action.MERGE, actor=actor, actor_label=_actor_label(actor),
                                    at=now, stage_from=target.stage, stage_to=target.stage,
                                    note=f"诉求 {appeal.number} 并入本件", data={"from": appeal.pk})
-        notify(enterprise_side_users(appeal.enterprise_id), kind="merged", appeal=appeal,
+        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="merged", appeal=appeal,
                message=f"诉求 {appeal.number} 与 {target.number} 重复，已合并办理")
     return appeal
 
@@ -494,7 +495,7 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
             appeal.overdue = True
             _commit(appeal, actor="期限巡检", action=Action.OVERDUE, before=before, stage_from=appeal.stage,
                     fields=["overdue"], note="已超过办理期限", data={"due_at": appeal.due_at.isoformat()}, at=now)
-            notify(department_users(appeal.lead_department_id) + bureau_users(appeal.region_id), kind="overdue",
+            notify(department_user_ids(appeal.lead_department_id) + bureau_user_ids(appeal.region_id), kind="overdue",
                    appeal=appeal, message=f"诉求 {appeal.number} 已超期（期限 {appeal.due_at:%Y-%m-%d}）")
             return True
         field = "reminded_80" if kind == "remind_80" else "reminded_due"
@@ -504,7 +505,7 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
         appeal.save(update_fields=[field, "updated_at"])
         audit.record(actor="期限巡检", action=f"appeal.{kind}", obj=appeal, changes={field: [False, True]})
         text = ("办理时限已过 80%" if kind == "remind_80" else "今天是办理期限") + f"（{appeal.due_at:%Y-%m-%d %H:%M}）"
-        notify(department_users(appeal.lead_department_id), kind=kind, appeal=appeal,
+        notify(department_user_ids(appeal.lead_department_id), kind=kind, appeal=appeal,
                message=f"诉求 {appeal.number}：{text}")
         return True
 
