@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 
 ANALYZE_AFTER = 10_000
+LOOKUP_CHUNK = 2000
 
 
 def _q(name: str) -> str:
@@ -35,8 +36,9 @@ def bulk_session() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert `rows` into `table`."""
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, analyze: bool = True) -> None:
+    """Insert `rows` into `table`; with `analyze` (the default), a big insert on PostgreSQL refreshes the table's
+    statistics (a caller writing many batches passes False and calls `analyze` once at the end)."""
     cols = ", ".join(_q(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -45,13 +47,50 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                 for row in rows:
                     copy.write_row(row)
                     n += 1
-            if n >= ANALYZE_AFTER:
-                # Fresh statistics, or the planner takes the grown table for empty and joins it row by row
-                # (the coverage rebuild after a first big load took minutes instead of a second).
-                cursor.execute(f"ANALYZE {_q(table)}")
+            if analyze and n >= ANALYZE_AFTER:
+                _analyze(cursor, table)
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {_q(table)} ({cols}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
+def _analyze(cursor: Any, table: str) -> None:
+    # Fresh statistics, or the planner takes the grown table for empty and joins it row by row
+    # (the coverage rebuild after a first big load took minutes instead of a second).
+    cursor.execute(f"ANALYZE {_q(table)}")
+
+
+def analyze(*tables: str) -> None:
+    """Refresh the planner's statistics of `tables` after big inserts (PostgreSQL; SQLite needs nothing)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in tables:
+                _analyze(cursor, table)
+
+
+def insert_rows_with_ids(table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                         analyze: bool = True) -> dict[Any, int]:
+    """Insert `rows` like `insert_rows` and return the new primary keys by each row's `key` column (unique)."""
+    if not rows:
+        return {}
+    at = list(columns).index(key)
+    if connection.vendor == "postgresql":
+        # Ids drawn from the table's sequence up front, so that COPY can write them and nothing is looked up.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, len(rows)])
+            ids = [i for (i,) in cursor.fetchall()]
+        insert_rows(table, ("id", *columns), ((i, *row) for i, row in zip(ids, rows, strict=True)), analyze=analyze)
+        return {row[at]: i for i, row in zip(ids, rows, strict=True)}
+    insert_rows(table, columns, rows, analyze=analyze)
+    found: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            chunk = [row[at] for row in rows[start:start + LOOKUP_CHUNK]]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {_q(key)}, id FROM {_q(table)} WHERE {_q(key)} IN ({marks})", chunk)  # noqa: S608
+            found.update(cursor.fetchall())
+    return found
 
 
 def update_rows(table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

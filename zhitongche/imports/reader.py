@@ -38,10 +38,11 @@ class Table:
     """A readable sheet: its header cells, its merged areas and an iterator over its data rows."""
 
     def __init__(self, rows: Iterator[tuple[int, list[Any]]], merged: list[tuple[int, int, int, int]] | None = None,
-                 estimate: int = 0):
+                 estimate: int = 0, merged_at_end: bool = False):
         self._rows = rows
         self.estimate = estimate  # about how many rows, for the progress bar
-        self.merged = merged if merged is not None else []  # a streamed sheet fills it at the end
+        self.merged = merged if merged is not None else []
+        self.merged_at_end = merged_at_end  # a streamed sheet fills `merged` once its rows are read
         self.header_row, self.header = self._first_non_empty()
 
     def _first_non_empty(self) -> tuple[int, list[Any]]:
@@ -87,7 +88,7 @@ def _open_xlsx(path: str | os.PathLike[str]) -> Table:
                            code="not_spreadsheet") from exc
     size = stream.zip.getinfo(stream.sheet_path).file_size if stream.sheet_path in stream.zip.namelist() else 0
     if size > STREAM_OVER_BYTES:
-        return Table(_streamed(stream), stream.merged, estimate=size // 700)
+        return Table(_streamed(stream), stream.merged, estimate=size // 700, merged_at_end=True)
     stream.close()
     return _open_with_calamine(path)
 
