@@ -109,13 +109,13 @@ def verify_credential(credential: Any, now: datetime.datetime | None = None) -> 
 def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcome:
     """verify_credential() without its guard."""
     moment = now or datetime.datetime.now(datetime.UTC)
+    identifier = _subject_identifier(credential) if isinstance(credential, dict) else None
+    row = _license_row(identifier, moment) if identifier else None
     result = vc.verify(credential, keys.resolve_key, now=moment)
     if not isinstance(credential, dict):
         return Outcome(False, None, list(result.errors))
     errors = list(result.errors)
-    identifier = _subject_identifier(credential)
     status: str | None = None
-    row = _license_row(identifier, moment) if identifier else None
     entry = credential.get("credentialStatus")
     if row is not None:
         stored, expired, list_id, index = row
