@@ -139,7 +139,8 @@ class Assignment(models.Model):
 
     enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE,
                                    related_name="assignments")
-    steward = models.ForeignKey(Steward, verbose_name="管家", on_delete=models.PROTECT, related_name="assignments")
+    steward = models.ForeignKey(Steward, verbose_name="管家", on_delete=models.PROTECT, related_name="assignments",
+                                db_index=False)  # indexed by (steward, until) below
     role = models.CharField("角色", max_length=8, choices=AssignmentRole.choices, default=AssignmentRole.PRIMARY)
     since = models.DateField("起始日期")
     until = models.DateField("终止日期", null=True, blank=True)
