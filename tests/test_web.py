@@ -84,3 +84,37 @@ def test_every_role_menu_resolves(make_user, client):
     for role in Role.values:
         items = nav_for(make_user(role, **scopes.get(role, {})))
         assert items and all(item["url"].startswith("/") for item in items)
+
+
+def test_calendar_reminder_for_admin_and_bureau_when_coverage_runs_out(make_user, client):
+    import datetime
+
+    from zhitongche.core.calendar import SHANGHAI, covered_until, forget_entered_years
+    from zhitongche.core.demo import clock_from
+    from zhitongche.core.models import CalendarYear
+
+    last = covered_until(datetime.date(2024, 1, 1))
+    assert last is not None and last.month == 12 and last.day == 31
+    admin, bureau, officer = make_user("admin"), make_user("bureau"), make_user("department")
+
+    def home(user, day):
+        with clock_from(datetime.datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)):
+            client.force_login(user)  # on the moved clock, so that the session is fresh
+            response = client.get("/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    near, far = last - datetime.timedelta(days=20), last - datetime.timedelta(days=200)
+    for user in (admin, bureau):
+        text = home(user, near)
+        assert "工作日历即将用完" in text and f"ztc calendar set {last.year + 1}" in text
+        assert f"{last.year}年12月31日" in text
+        assert "工作日历即将用完" not in home(user, far)
+    assert "工作日历即将用完" not in home(officer, near)
+    # Once next year's arrangement is entered, the reminder goes (the overlay cache is per process).
+    CalendarYear.objects.create(year=last.year + 1, source="国办发明电〔测试〕")
+    forget_entered_years()
+    try:
+        assert "工作日历即将用完" not in home(admin, near)
+    finally:
+        forget_entered_years()  # the entered year is rolled back with the test; its cached copy must go too

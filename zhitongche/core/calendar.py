@@ -61,6 +61,14 @@ def forget_entered_years() -> None:
     _overlay_cache.clear()
 
 
+def covered_until(today: datetime.date) -> datetime.date | None:
+    """The last day of the last consecutive year, from `today`'s on, that the official calendar covers."""
+    year = today.year
+    while year < today.year + 50 and is_known(datetime.date(year, 12, 31)):
+        year += 1
+    return datetime.date(year - 1, 12, 31) if year > today.year else None
+
+
 def is_known(day: datetime.date) -> bool:
     """True when the official calendar (library or an entered year) covers `day`."""
     try:

@@ -5,8 +5,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from zhitongche.accounts import scopes
+from zhitongche.accounts.models import Role
+from zhitongche.core import calendar
 from zhitongche.core.errors import NotFound
 from zhitongche.regions.selectors import counts as region_counts
 
@@ -18,6 +21,22 @@ def home_counts() -> dict[str, int]:
     counts = region_counts()
     counts["users"] = get_user_model().objects.filter(is_active=True).count()
     return counts
+
+
+# The State Council publishes next year's holidays in November or December; deadlines a few weeks out
+# need them, so admins and the bureau are reminded this long before the calendar runs out.
+CALENDAR_WARNING_DAYS = 60
+
+
+def calendar_warning(*, user: Any) -> dict[str, Any] | None:
+    """For admins and bureau users: the calendar's last covered day when it is near (None otherwise)."""
+    if user.role != Role.BUREAU and not scopes.is_admin(user):
+        return None
+    today = timezone.localdate()
+    until = calendar.covered_until(today)
+    if until is not None and (until - today).days > CALENDAR_WARNING_DAYS:
+        return None
+    return {"until": until, "next_year": (until or today).year + (1 if until else 0)}
 
 
 def audit_list(*, user: Any, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",

@@ -17,8 +17,9 @@ from .htmx import render_page
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page with real counts."""
-    return render(request, "core/home.html", {"counts": selectors.home_counts()})
+    """The landing page with real counts (and, for admins and the bureau, a calendar reminder when due)."""
+    return render(request, "core/home.html", {"counts": selectors.home_counts(),
+                                              "calendar_warning": selectors.calendar_warning(user=request.user)})
 
 
 @require_POST
