@@ -87,11 +87,10 @@ def _actor_label(actor: Any) -> str:
 def _lock(actor: Any, appeal_id: int, action: str) -> Appeal:
     """Lock the appeal and check scope (404), stage (409) and role (403), in that order."""
     person = getattr(actor, "is_authenticated", False)
-    found = selectors.appeal_row_for_update(appeal_id)
+    appeal = selectors.appeal_row_for_update(appeal_id)
     # The system (deadline sweep) acts on any appeal; a person only on one in scope (appeal.view is appeal_q).
-    if found is None or (person and not scopes.may(actor, "appeal.view", found)):
+    if appeal is None or (person and not scopes.may(actor, "appeal.view", appeal)):
         raise NotFound()
-    appeal = found
     transition = TRANSITIONS[Action(action)]
     if appeal.stage not in transition.sources:
         raise Conflict(
