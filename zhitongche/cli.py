@@ -27,8 +27,6 @@ def _setup_django() -> None:
     django.setup()
 
 
-
-
 def cmd_migrate(args: argparse.Namespace) -> None:
     """Apply migrations."""
     from io import StringIO

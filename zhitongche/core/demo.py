@@ -63,7 +63,6 @@ def moved_clock_anchor(now: datetime.datetime) -> datetime.datetime | None:
     return datetime.datetime(year, 9, 1, 10, 0, tzinfo=SHANGHAI)
 
 
-
 @contextlib.contextmanager
 def clock_from(anchor: datetime.datetime) -> Iterator[datetime.datetime]:
     """Run with `timezone.now()` starting at `anchor` and advancing in real time."""

@@ -15,7 +15,7 @@ from zhitongche.imports.kinds import Column, ImportKind, RowError, register_kind
 from zhitongche.regions.models import Department, Division, Level
 
 from .choices import Category, EnterpriseKind, EnterpriseStatus
-from .models import Assignment, AssignmentRole, Enterprise, Steward
+from .models import Assignment, AssignmentRole, Enterprise, Steward, categories_of
 from .validators import clean_industry, clean_phone, clean_uscc
 
 
@@ -60,7 +60,6 @@ OTHER = Category.OTHER.value
 KEY_PROJECT = Category.KEY_PROJECT.value
 ABOVE_SCALE = Category.ABOVE_SCALE_INDUSTRIAL.value
 ABOVE_LIMIT = Category.ABOVE_LIMIT_TRADE.value
-FLAG_NAMES = (KEY_PROJECT, ABOVE_SCALE, ABOVE_LIMIT)
 ONLY_OTHER = frozenset({OTHER})
 
 
@@ -92,11 +91,7 @@ def responsibility_of(user: Any) -> Responsibility:
     if dept.kind in ("district", "zone"):
         return Responsibility(region=dept.region_id)
     return Responsibility(categories=frozenset(c for c in dept.responsible_categories or []
-                                               if c != Category.OTHER.value))
-
-
-def _categories(flags: Sequence[bool]) -> list[str]:
-    return [n for n, on in zip(FLAG_NAMES, flags, strict=True) if on] or [OTHER]
+                                               if c != OTHER))
 
 
 @functools.lru_cache(maxsize=256)
@@ -298,7 +293,7 @@ class EnterpriseImport(ImportKind):
                     errors.append(RowError(r[ROW], "所属区县代码", "missing", "新增企业须填写“所属区县代码”"))
                     continue
                 if r[VALUES][IDX["is_key_project"]] is KEEP and not ctx.responsibility.allows(
-                        [Category.OTHER.value], r[VALUES][IDX["region_id"]]):
+                        [OTHER], r[VALUES][IDX["region_id"]]):
                     errors.append(RowError(r[ROW], "企业类别", "not_responsible", "该行不属于本单位的上报范围"))
                     continue
             else:
@@ -306,8 +301,8 @@ class EnterpriseImport(ImportKind):
                 new_flags = [flags[i] if r[VALUES][IDX[f]] is KEEP else r[VALUES][IDX[f]] for i, f in enumerate(
                     ("is_key_project", "is_above_scale_industrial", "is_above_limit_trade"))]
                 new_region = old[8] if r[VALUES][IDX["region_id"]] is KEEP else r[VALUES][IDX["region_id"]]
-                if not (ctx.responsibility.allows(_categories(flags), old[8])
-                        and ctx.responsibility.allows(_categories(new_flags), new_region)):
+                if not (ctx.responsibility.allows(categories_of(*flags), old[8])
+                        and ctx.responsibility.allows(categories_of(*new_flags), new_region)):
                     errors.append(RowError(r[ROW], "统一社会信用代码", "not_responsible",
                                            "该企业已登记且不属于本单位的上报范围，不能由本单位修改"))
                     continue

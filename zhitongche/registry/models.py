@@ -78,12 +78,7 @@ class Enterprise(models.Model):
     @property
     def categories(self) -> list[str]:
         """The category values of this entity, `other` when no flag is set."""
-        flags = [
-            (self.is_key_project, Category.KEY_PROJECT),
-            (self.is_above_scale_industrial, Category.ABOVE_SCALE_INDUSTRIAL),
-            (self.is_above_limit_trade, Category.ABOVE_LIMIT_TRADE),
-        ]
-        return [c.value for on, c in flags if on] or [Category.OTHER.value]
+        return categories_of(self.is_key_project, self.is_above_scale_industrial, self.is_above_limit_trade)
 
 
 CATEGORY_FIELDS = {
@@ -91,6 +86,11 @@ CATEGORY_FIELDS = {
     Category.ABOVE_SCALE_INDUSTRIAL: "is_above_scale_industrial",
     Category.ABOVE_LIMIT_TRADE: "is_above_limit_trade",
 }
+
+
+def categories_of(*flags: bool) -> list[str]:
+    """The category values of the three flags in CATEGORY_FIELDS order, `other` when none is set."""
+    return [c.value for c, on in zip(CATEGORY_FIELDS, flags, strict=True) if on] or [Category.OTHER.value]
 
 
 def category_q(category: str, prefix: str = "") -> Q:

@@ -73,3 +73,6 @@ def register() -> None:
     register_rule("steward.assign", lambda user, steward: user.role in (Role.BUREAU, Role.DEPARTMENT)
                   and Steward.objects.filter(steward_q(user), pk=steward.pk).exists())
     register_scope(Assignment, lambda user: Q(enterprise__in=Enterprise.objects.filter(enterprise_q(user))))
+    # 信息填报情况 lists every reporting department's imports: for those who see coverage figures.
+    register_rule("registry.progress", lambda user, obj: user.role in (Role.BUREAU, Role.LEADER, Role.CLERK,
+                                                                       Role.DEPARTMENT))

@@ -6,15 +6,25 @@ from typing import Any
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from zhitongche.accounts import scopes
+from zhitongche.core.errors import NotFound
 from zhitongche.imports.models import ImportJob, ImportStatus
 from zhitongche.regions.models import Department, Division
 
 from .choices import Category, EnterpriseStatus
-from .models import Assignment, AssignmentRole, CoverageCell, Enterprise, Grid, Steward, category_q
+from .models import (
+    Assignment,
+    AssignmentRole,
+    CoverageCell,
+    Enterprise,
+    Grid,
+    Steward,
+    categories_of,
+    category_q,
+)
 
 
-def _active_primary(outer: str = "pk") -> Exists:
-    return Exists(Assignment.objects.filter(enterprise_id=OuterRef(outer), role=AssignmentRole.PRIMARY,
+def _active_primary() -> Exists:
+    return Exists(Assignment.objects.filter(enterprise_id=OuterRef("pk"), role=AssignmentRole.PRIMARY,
                                             until__isnull=True))
 
 
@@ -109,16 +119,16 @@ def coverage(*, user: Any) -> dict[str, Any]:
                                            ("region", "township", "grid", "category", "department")}
     departments = list(Department.objects.filter(active=True).exclude(responsible_categories=[])
                        .values_list("code", "name", "kind", "region_id", "responsible_categories"))
-    flag_names = (Category.KEY_PROJECT.value, Category.ABOVE_SCALE_INDUSTRIAL.value, Category.ABOVE_LIMIT_TRADE.value)
     city_dept = {c: d[0] for d in departments if d[2] == "city" for c in d[4]}
     territory_dept = {d[3]: d[0] for d in departments if d[2] != "city"}
     total = [0, 0]
     for region, township, grid, kp, asi, alt, operating, covered in cells:
-        flags = [name for name, on in zip(flag_names, (kp, asi, alt), strict=True) if on]
+        categories = categories_of(kp, asi, alt)
         keys = [("region", region), ("township", township), ("grid", grid)]
-        keys += [("category", c) for c in flags or [Category.OTHER.value]]
-        keys += [("department", city_dept[c]) for c in flags if c in city_dept]
-        if not flags and region in territory_dept:
+        keys += [("category", c) for c in categories]
+        if categories != [Category.OTHER.value]:
+            keys += [("department", city_dept[c]) for c in categories if c in city_dept]
+        elif region in territory_dept:
             keys.append(("department", territory_dept[region]))
         for dim, key in keys:
             if key is None:
@@ -138,20 +148,18 @@ def coverage(*, user: Any) -> dict[str, Any]:
     for grid_id, steward_id in Grid.stewards.through.objects.values_list("grid_id", "steward_id"):
         grid_stewards[grid_id] += 1
         town_sets[grid_info[grid_id][1]].add(steward_id)
-    grids = {g: (info[0], "", grid_stewards.get(g, 0)) for g, info in grid_info.items()}
     township_stewards = {t: len(s) for t, s in town_sets.items()}
     names = dict(Division.objects.filter(code__in=[*by["region"], *by["township"]]).values_list("code", "name"))
     dept_names = {d[0]: d[1] for d in departments}
 
     dept_query = {d[0]: (f"category={d[4][0]}" if d[2] == "city" else f"region={d[3]}&category=other")
-                  for d in departments if d[4]}
-    param = {"region": "region", "township": "township", "grid": "grid", "category": "category"}
+                  for d in departments}
 
     def rows(dim: str, label: Any, stewards_of: Any) -> list[dict[str, Any]]:
         # `query`: the filter of the entity list behind the row's numbers, for the page's links.
         return [{"code": str(key), "name": label(key), "operating": v[0], "covered": v[1], "uncovered": v[0] - v[1],
                  "coverage": _rate(v[1], v[0]), "stewards": stewards_of(key),
-                 "query": dept_query.get(str(key), "") if dim == "department" else f"{param[dim]}={key}"}
+                 "query": dept_query.get(str(key), "") if dim == "department" else f"{dim}={key}"}
                 for key, v in sorted(by[dim].items(), key=lambda kv: str(kv[0]))]
 
     return {
@@ -160,7 +168,7 @@ def coverage(*, user: Any) -> dict[str, Any]:
         "stewards": stewards.count(),
         "by_region": rows("region", lambda k: names.get(k, k), lambda k: stewards_by_region.get(k, 0)),
         "by_township": rows("township", lambda k: names.get(k, k), lambda k: township_stewards.get(k, 0)),
-        "by_grid": rows("grid", lambda k: grids.get(k, ("", "", 0))[0], lambda k: grids.get(k, ("", "", 0))[2]),
+        "by_grid": rows("grid", lambda k: grid_info.get(k, ("", ""))[0], lambda k: grid_stewards.get(k, 0)),
         "by_category": rows("category", lambda k: Category(k).label, lambda k: stewards_by_dept.get(
             city_dept.get(k, ""), 0)),
         "by_department": rows("department", lambda k: dept_names.get(k, k), lambda k: stewards_by_dept.get(k, 0)),
@@ -169,7 +177,9 @@ def coverage(*, user: Any) -> dict[str, Any]:
 
 def entry_progress(*, user: Any) -> list[dict[str, Any]]:
     """信息填报情况: per reporting department (and so per district), the rows reported through imports, the
-    last import and the rejection rate, plus the entities it is responsible for today."""
+    last import and the rejection rate, plus the entities it is responsible for today (others: NotFound)."""
+    if not scopes.may(user, "registry.progress"):
+        raise NotFound()
     depts = Department.objects.filter(active=True).exclude(responsible_categories=[]).select_related("region")
     stats = {r["department_id"]: r for r in ImportJob.objects.filter(
         kind="enterprises", status=ImportStatus.DONE, dry_run=False, department__isnull=False).values(

@@ -52,20 +52,10 @@ def _steward_for(actor: Any, steward_id: int) -> Steward:
     return steward
 
 
-def _assign(enterprise: Enterprise, steward: Steward, today: Any) -> int | None:
-    """End the current primary assignment if it is another steward's; returns the previous steward id,
-    or -1 when the steward already is the primary."""
-    current = (Assignment.objects.select_for_update()
-               .filter(enterprise=enterprise, role=AssignmentRole.PRIMARY, until__isnull=True).first())
-    if current is not None and current.steward_id == steward.pk:
-        return -1
-    previous = None
-    if current is not None:
-        previous = current.steward_id
-        current.until = today
-        current.save(update_fields=["until"])
-    Assignment.objects.create(enterprise=enterprise, steward=steward, role=AssignmentRole.PRIMARY, since=today)
-    return previous
+def _current_primary(enterprise: Enterprise) -> Assignment | None:
+    """The enterprise's active primary assignment, locked for the write."""
+    return (Assignment.objects.select_for_update()
+            .filter(enterprise=enterprise, role=AssignmentRole.PRIMARY, until__isnull=True).first())
 
 
 def assign_primary(*, actor: Any, enterprise_id: int, steward_id: int) -> Assignment:
@@ -74,14 +64,19 @@ def assign_primary(*, actor: Any, enterprise_id: int, steward_id: int) -> Assign
         enterprise = scopes.get_visible(actor, Enterprise.objects.select_for_update(), pk=enterprise_id)
         scopes.require(actor, "enterprise.assign", enterprise)
         steward = _steward_for(actor, steward_id)
-        previous = _assign(enterprise, steward, timezone.localdate())
-        if previous == -1:
+        today = timezone.localdate()
+        current = _current_primary(enterprise)
+        if current is not None and current.steward_id == steward.pk:
             raise DomainError("already_assigned", "该管家已是这户企业的主责管家")
+        if current is not None:
+            current.until = today
+            current.save(update_fields=["until"])
+        assignment = Assignment.objects.create(enterprise=enterprise, steward=steward, role=AssignmentRole.PRIMARY,
+                                               since=today)
         audit.record(actor=actor, action="enterprise.assign", obj=enterprise,
-                     changes={"primary_steward": [previous, steward.pk]})
+                     changes={"primary_steward": [current.steward_id if current else None, steward.pk]})
         _cell_recount(enterprise)
-    return Assignment.objects.select_related("steward").get(enterprise=enterprise, role=AssignmentRole.PRIMARY,
-                                                             until__isnull=True)
+    return assignment
 
 
 def assign_bulk(*, actor: Any, steward_id: int, grid_id: int | None = None, township: str | None = None,
@@ -130,8 +125,7 @@ def assignment_end(*, actor: Any, enterprise_id: int) -> None:
     with transaction.atomic():
         enterprise = scopes.get_visible(actor, Enterprise.objects.select_for_update(), pk=enterprise_id)
         scopes.require(actor, "enterprise.assign", enterprise)
-        current = (Assignment.objects.select_for_update()
-                   .filter(enterprise=enterprise, role=AssignmentRole.PRIMARY, until__isnull=True).first())
+        current = _current_primary(enterprise)
         if current is None:
             raise DomainError("not_assigned", "这户企业没有主责管家")
         current.until = timezone.localdate()

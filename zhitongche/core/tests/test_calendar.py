@@ -82,6 +82,9 @@ def test_entered_year_is_used_where_the_library_stops(db, capsys):
     assert add_working_days(datetime.date(2099, 9, 30), 1) == datetime.date(2099, 10, 8)
     assert add_working_days(datetime.date(2099, 9, 30), 3) == datetime.date(2099, 10, 10)
     assert AuditLog.objects.filter(action="calendar.set", object_id="2099").count() == 1
+    assert main(["calendar", "set", "2099", "--source", "更正后的安排", "--holidays", *holidays]) == 0
+    replaced = AuditLog.objects.filter(action="calendar.set", object_id="2099").latest("id")
+    assert replaced.changes["source"] == ["测试用安排", "更正后的安排"]
     forget_entered_years()
 
 

@@ -120,6 +120,13 @@ def test_pages_render_with_links(make_user, client, registry):
     assert client.get(f"/registry/enterprises/{registry.filter(region_id='210302').first().pk}/").status_code == 404
 
 
+def test_entry_progress_is_for_those_who_see_coverage(make_user, client, registry):
+    client.force_login(make_user("steward"))
+    assert client.get("/registry/progress/").status_code == 404
+    client.force_login(make_user("department", department="D210302"))
+    assert client.get("/registry/progress/").status_code == 200
+
+
 def test_ztc_import_cli(make_user, tmp_path, capsys, registry):
     from .helpers import ent_row, xlsx
 
