@@ -80,6 +80,11 @@ class Enterprise(models.Model):
         """The category values of this entity, `other` when no flag is set."""
         return categories_of(self.is_key_project, self.is_above_scale_industrial, self.is_above_limit_trade)
 
+    @property
+    def category_labels(self) -> str:
+        """The categories as the pages show them, e.g. 重点项目、规上工业."""
+        return "、".join(str(Category(c).label) for c in self.categories)
+
 
 CATEGORY_FIELDS = {
     Category.KEY_PROJECT: "is_key_project",

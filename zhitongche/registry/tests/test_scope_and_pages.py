@@ -110,7 +110,8 @@ def test_pages_render_with_links(make_user, client, registry):
     assert "registry.js" in text and "<script>" not in text
     assert "无主责管家" in client.get("/registry/enterprises/?covered=no").content.decode()
     e = registry.first()
-    assert e.name in client.get(f"/registry/enterprises/{e.pk}/").content.decode()
+    detail = client.get(f"/registry/enterprises/{e.pk}/").content.decode()
+    assert e.name in detail and e.category_labels in detail and e.categories[0] not in detail  # 中文, not codes
     s = Steward.objects.filter(assignments__isnull=False).first()
     page = client.get(f"/registry/stewards/{s.pk}/").content.decode()
     assert Assignment.objects.filter(steward=s).first().enterprise.name in page
