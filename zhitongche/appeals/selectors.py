@@ -23,6 +23,7 @@ from zhitongche.registry.models import Enterprise
 from . import suggest
 from .duplicates import similarity
 from .models import (
+    FINAL_STAGES,
     RUNNING_STAGES,
     SATISFIED_RATINGS,
     TRANSITIONS,
@@ -97,6 +98,12 @@ def region_filter(code: str) -> Q:
         raise InvalidInput(f"区域代码 {code} 不是本市的市、区县或开发区", code="unknown_region",
                            details={"field": "region"})
     return Q() if division.level == Level.CITY else Q(region_id=code)
+
+
+def territory_choices() -> list[tuple[str, str]]:
+    """(code, name) of the active counties and zones, for the region pickers of the figures pages."""
+    return list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
+                .order_by("code").values_list("code", "name"))
 
 
 def _department_filter(code: str) -> Q:
@@ -363,10 +370,10 @@ def suggestions(*, user: Any, appeal: Appeal, k: int = 3) -> list[dict[str, Any]
 
 def duplicate_hint(*, user: Any, appeal: Appeal) -> dict[str, Any] | None:
     """The open appeal this one probably repeats, for the bureau (None when there is none or it is closed)."""
-    if appeal.duplicate_of_id is None or appeal.stage not in (Stage.SUBMITTED, Stage.ACCEPTED):
+    if appeal.duplicate_of_id is None or appeal.stage not in TRANSITIONS[Action.MERGE].sources:
         return None
     dup = appeal.duplicate_of
-    if (dup is None or dup.merged_into_id or dup.stage in (Stage.CLOSED, Stage.REJECTED)
+    if (dup is None or dup.merged_into_id or dup.stage in FINAL_STAGES
             or not scopes.may(user, "appeal.merge", appeal)):
         return None
     return {"id": dup.pk, "number": dup.number, "title": dup.title,

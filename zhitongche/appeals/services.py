@@ -21,6 +21,7 @@ from django.utils import timezone
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.core import audit
+from zhitongche.core.calendar import end_of_day, local_date
 from zhitongche.core.errors import Conflict, InvalidInput, NotFound
 from zhitongche.regions.models import Department
 from zhitongche.registry.models import Assignment, Enterprise
@@ -29,8 +30,11 @@ from . import deadlines, duplicates, selectors
 from .files import CheckedFile, check_files
 from .models import (
     CONTENT_MAX,
+    CONTRACT_ACTIONS,
+    FINAL_STAGES,
     NOTE_MAX,
     REOPENING_RATINGS,
+    RUNNING_STAGES,
     TITLE_MAX,
     TRANSITIONS,
     Action,
@@ -126,9 +130,10 @@ def _user_ids(q: Q) -> list[int]:
     return list(get_user_model().objects.filter(q, is_active=True).values_list("pk", flat=True))
 
 
-def department_user_ids(department_id: int | None) -> list[int]:
-    """Active users of a department."""
-    return _user_ids(Q(role=Role.DEPARTMENT, department_id=department_id)) if department_id else []
+def department_user_ids(*department_ids: int | None) -> list[int]:
+    """Active users of the given departments (one query for all of them)."""
+    ids = [pk for pk in department_ids if pk]
+    return _user_ids(Q(role=Role.DEPARTMENT, department_id__in=ids)) if ids else []
 
 
 def bureau_user_ids(region_id: str) -> list[int]:
@@ -284,7 +289,7 @@ def appeal_dispatch(*, actor: Any, appeal_id: int, lead_department: str, co_depa
                                  "sign_due_at": sign_due.isoformat(), "due_at": due.isoformat()})
         notify(department_user_ids(lead_dept.pk), kind="dispatched", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（主办），请于 {sign_due:%m月%d日} 前签收、{due:%m月%d日} 前反馈")
-        notify([u for d in co_depts for u in department_user_ids(d.pk)], kind="dispatched_co", appeal=appeal,
+        notify(department_user_ids(*(d.pk for d in co_depts)), kind="dispatched_co", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（协办）")
     return appeal
 
@@ -440,7 +445,7 @@ def appeal_merge(*, actor: Any, appeal_id: int, into: int) -> Appeal:
         target = scopes.get_visible(actor, Appeal.objects.all(), pk=into)
         if target.enterprise_id != appeal.enterprise_id:
             raise InvalidInput("只能并入同一企业的诉求", code="invalid_merge_target", details={"field": "into"})
-        if target.stage in (Stage.REJECTED, Stage.CLOSED) or target.merged_into_id:
+        if target.stage in FINAL_STAGES or target.merged_into_id:
             raise Conflict("目标诉求已办结，不能并入", code="invalid_transition",
                            details={"stage": target.stage, "action": "merge"})
         before, stage_from = audit.snapshot(appeal, AUDITED), appeal.stage
@@ -475,8 +480,9 @@ ACTIONS: dict[str, Callable[..., Appeal]] = {
 def appeal_act(*, actor: Any, appeal_id: int, action: str, fields: dict[str, Any]) -> Appeal:
     """Run one action by name with its fields (the API's and the web's single entry point)."""
     if action not in ACTIONS:
-        raise NotFound(f"未知动作 {action}", code="unknown_action")
-    return ACTIONS[Action(action)](actor=actor, appeal_id=appeal_id, **fields)
+        raise NotFound(f"未知动作 {action}；可用：{'、'.join([*CONTRACT_ACTIONS, Action.MERGE])}",
+                       code="unknown_action")
+    return ACTIONS[action](actor=actor, appeal_id=appeal_id, **fields)
 
 
 # ---------------------------------------------------------------- the deadline sweep
@@ -485,7 +491,7 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
     """Mark one appeal (overdue, or reminded at 80 % / on the deadline) exactly once, with event and audit."""
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-        if appeal is None or appeal.stage not in (Stage.DISPATCHED, Stage.HANDLING) or appeal.due_at is None:
+        if appeal is None or appeal.stage not in RUNNING_STAGES or appeal.due_at is None:
             return False
         before = audit.snapshot(appeal, AUDITED)
         if kind == "overdue":
@@ -511,10 +517,8 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
 
 def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Mark appeals overdue and send the 80 % and deadline-day reminders, each at most once per deadline."""
-    from zhitongche.core.calendar import end_of_day, local_date
-
     now = now or timezone.now()
-    running = Appeal.objects.filter(stage__in=[Stage.DISPATCHED, Stage.HANDLING], due_at__isnull=False)
+    running = Appeal.objects.filter(stage__in=RUNNING_STAGES, due_at__isnull=False)
     counts = {"overdue": 0, "remind_80": 0, "remind_due": 0}
     for pk in running.filter(overdue=False, due_at__lt=now).values_list("pk", flat=True):
         counts["overdue"] += _sweep_one(pk, "overdue", now)

@@ -17,7 +17,7 @@ from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError, InvalidInput
 from zhitongche.core.htmx import render_page
-from zhitongche.regions.models import Department, Division, Level
+from zhitongche.regions.models import Department
 from zhitongche.registry.models import Enterprise
 
 from . import selectors, services
@@ -257,15 +257,10 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     return response
 
 
-def _territories() -> list[tuple[str, str]]:
-    return list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
-                .order_by("code").values_list("code", "name"))
-
-
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """The three rates, counts per stage, overdue and handling time, with charts; every figure links to its list."""
-    form = StatsForm(request.GET or None, regions=_territories(),
+    form = StatsForm(request.GET or None, regions=selectors.territory_choices(),
                      departments=list(Department.objects.filter(active=True).values_list("code", "name")))
     if form.is_bound and not form.is_valid():
         raise InvalidInput("统计条件无效", details={"errors": form.errors.get_json_data()})
@@ -274,10 +269,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     date_to: datetime.date | None = data.get("date_to")
     result = selectors.appeal_stats(user=request.user, date_from=date_from, date_to=date_to,
                                     region=data.get("region") or "", department=data.get("department") or "")
-    params = {"from": date_from.isoformat() if date_from else "", "to": date_to.isoformat() if date_to else "",
-              "region": data.get("region") or "", "department": data.get("department") or ""}
-    names = [*result["counts"], *(f"stage:{s}" for s in result["stages"])]
-    links = stats_links(params, names)
+    links = stats_links(result)
     stages = [{"stage": s, "label": Stage(s).label, "count": n, "link": links[f"stage:{s}"]}
               for s, n in result["stages"].items()]
     rates = [

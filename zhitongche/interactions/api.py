@@ -89,6 +89,12 @@ def interaction_list(request: HttpRequest, query: Query[InteractionQuery]) -> di
             "results": [out(r) for r in qs[start:start + query.page_size]]}
 
 
+def drill_down(f: selectors.InteractionFilters, **extra: Any) -> str:
+    """The web list URL of the interactions behind a count: the period, region and steward of `f`, plus `extra`."""
+    base = {"from": f.date_from, "to": f.date_to, "region": f.region, "steward": f.steward, **extra}
+    return f"{reverse('interactions:list')}?{urlencode({k: v for k, v in base.items() if v})}"
+
+
 class CountsQuery(Schema):
     date_from: datetime.date | None = Field(None, alias="from")
     date_to: datetime.date | None = Field(None, alias="to")
@@ -119,13 +125,6 @@ def interaction_counts(request: HttpRequest, query: Query[CountsQuery]) -> dict:
     f = selectors.InteractionFilters(date_from=query.date_from, date_to=query.date_to, region=query.region,
                                      steward=query.steward)
     result = selectors.interaction_counts(user=acting_user(request), filters=f, group_by=query.group_by)
-    base = {k: v for k, v in {"from": query.date_from, "to": query.date_to, "region": query.region,
-                              "steward": query.steward}.items() if v}
-    url = reverse("interactions:list")
-
-    def link(**extra: Any) -> str:
-        return f"{url}?{urlencode({**base, 'effective': 'true', **extra})}"
-
     for g in result["groups"]:
-        g["link"] = link(**selectors.group_params(query.group_by, g["key"], f))
-    return {**result, "link": link()}
+        g["link"] = drill_down(f, effective="true", **selectors.group_params(query.group_by, g["key"], f))
+    return {**result, "link": drill_down(f, effective="true")}

@@ -2,31 +2,25 @@
 
 import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
+from zhitongche.appeals.selectors import territory_choices
 from zhitongche.core.errors import DomainError, InvalidInput
 from zhitongche.core.htmx import render_page
-from zhitongche.regions.models import Division, Level
 from zhitongche.registry.models import Enterprise
 
 from . import selectors, services
+from .api import drill_down
 from .forms import CountsForm, RecordForm
 from .models import Kind, NotEffective
 from .rules import MIN_MEANINGFUL_CHARS
-
-
-def _regions() -> list[tuple[str, str]]:
-    return list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
-                .order_by("code").values_list("code", "name"))
 
 
 def _date(value: str | None, field: str) -> datetime.date | None:
@@ -41,7 +35,7 @@ def _date(value: str | None, field: str) -> datetime.date | None:
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """Effective interactions per steward, region or month; each count links to the records behind it."""
-    form = CountsForm(request.GET or None, regions=_regions())
+    form = CountsForm(request.GET or None, regions=territory_choices())
     if form.is_bound and not form.is_valid():
         raise InvalidInput("统计条件无效", details={"errors": form.errors.get_json_data()})
     data = form.cleaned_data if form.is_bound else {}
@@ -51,16 +45,14 @@ def stats(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "role", None) == Role.STEWARD:
         group_by = "month"
     result = selectors.interaction_counts(user=request.user, filters=f, group_by=group_by)
-    base = {k: v for k, v in {"from": f.date_from, "to": f.date_to, "region": f.region}.items() if v}
-    url = reverse("interactions:list")
     for g in result["groups"]:
         extra = selectors.group_params(group_by, g["key"], f)
-        g["link"] = f"{url}?{urlencode({**base, **extra, 'effective': 'true'})}"
-        g["all_link"] = f"{url}?{urlencode({**base, **extra})}"
+        g["link"] = drill_down(f, effective="true", **extra)
+        g["all_link"] = drill_down(f, **extra)
     return render(request, "interactions/stats.html", {
         "form": form, "result": result, "group_by": group_by,
-        "effective_link": f"{url}?{urlencode({**base, 'effective': 'true'})}",
-        "all_link": f"{url}?{urlencode(base)}", "min_chars": MIN_MEANINGFUL_CHARS,
+        "effective_link": drill_down(f, effective="true"),
+        "all_link": drill_down(f), "min_chars": MIN_MEANINGFUL_CHARS,
         "kinds": [k.label for k in Kind if k != Kind.OTHER],
     })
 

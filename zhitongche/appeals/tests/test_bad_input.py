@@ -89,7 +89,9 @@ def test_unknown_action_and_appeal(world, api):
     appeal = appeal_at(world, Stage.SUBMITTED)
     client = api(world.bureau)
     before = state(appeal)
-    assert client.post(f"/api/v1/appeals/{appeal.pk}/actions/approve").status_code == 404
+    r = client.post(f"/api/v1/appeals/{appeal.pk}/actions/approve")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_action"
+    assert "merge" in r.json()["error"]["message"]  # the message lists the actions there are
     assert client.post("/api/v1/appeals/999999/actions/accept").status_code == 404
     assert client.get("/api/v1/appeals/abc").status_code in (400, 404)
     r = client.post(f"/api/v1/appeals/{appeal.pk}/actions/accept", "not json", content_type="application/json")

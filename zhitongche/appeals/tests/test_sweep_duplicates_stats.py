@@ -237,3 +237,13 @@ def test_sweep_queries_do_not_grow_with_the_running_appeals(world, clock):
         clock(2025, 11, 3, 9, 0)
         appeal_at(world, Stage.HANDLING)
     assert sweep_queries() == few
+
+
+def test_dispatch_notifies_the_lead_and_every_co_department(world, make_user):
+    czj = make_user("department", username="t_czj", department="CZJ")
+    appeal = appeal_at(world, Stage.ACCEPTED)
+    services.appeal_dispatch(actor=world.bureau, appeal_id=appeal.pk, lead_department="RSJ",
+                             co_departments=["ZJJ", "CZJ"])
+    notices = {(n.recipient_id, n.kind) for n in Notification.objects.filter(
+               appeal=appeal, kind__startswith="dispatched")}
+    assert notices == {(world.rsj.pk, "dispatched"), (world.zjj.pk, "dispatched_co"), (czj.pk, "dispatched_co")}
