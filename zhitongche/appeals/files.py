@@ -1,5 +1,7 @@
 """Attachment checks: an allow-list of types verified by their first bytes, and a size limit."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,3 +64,16 @@ def check_files(uploads: list[Any]) -> list[CheckedFile]:
                                details={"file": name})
         checked.append(CheckedFile(upload, name, content_type, size))
     return checked
+
+
+@contextmanager
+def removed_on_failure() -> Iterator[list[Any]]:
+    """Collects the files (FieldFile) stored inside a transaction and deletes them again if it fails:
+    the rows roll back, the files on disk would otherwise stay behind."""
+    stored: list[Any] = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise

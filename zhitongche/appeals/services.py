@@ -27,7 +27,7 @@ from zhitongche.regions.models import Department
 from zhitongche.registry.models import Assignment, Enterprise
 
 from . import deadlines, duplicates, selectors
-from .files import CheckedFile, check_files
+from .files import CheckedFile, check_files, removed_on_failure
 from .models import (
     CONTENT_MAX,
     CONTRACT_ACTIONS,
@@ -175,11 +175,13 @@ def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
 
 # ---------------------------------------------------------------- submission
 
-def _store_files(appeal: Appeal, checked: list[CheckedFile], actor: Any, event: AppealEvent | None) -> None:
+def _store_files(appeal: Appeal, checked: list[CheckedFile], actor: Any, event: AppealEvent | None,
+                 stored: list[Any]) -> None:
     for f in checked:
         attachment = Attachment(appeal=appeal, event=event, name=f.name, content_type=f.content_type,
                                 size=f.size, uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
         attachment.file.save(f.name, f.upload, save=False)
+        stored.append(attachment.file)
         attachment.save()
 
 
@@ -197,7 +199,7 @@ def appeal_submit(*, actor: Any, enterprise: str, title: str, content: str, cate
         raise InvalidInput("统一社会信用代码无效", code="invalid_uscc", details={"field": "enterprise"})
     ent = scopes.get_visible(actor, Enterprise.objects.all(), uscc=uscc)
     scopes.require(actor, "appeal.submit", ent)
-    with transaction.atomic():
+    with removed_on_failure() as stored, transaction.atomic():
         now = timezone.now()
         duplicate = duplicates.find_duplicate(enterprise_id=ent.pk, title=title, content=content, now=now)
         appeal = Appeal.objects.create(
@@ -212,7 +214,7 @@ def appeal_submit(*, actor: Any, enterprise: str, title: str, content: str, cate
             stage_to=Stage.SUBMITTED, data={"channel": channel, "category": category,
                                             "duplicate_of": duplicate.number if duplicate else None},
         )
-        _store_files(appeal, checked, actor, event)
+        _store_files(appeal, checked, actor, event, stored)
         audit.record(actor=actor, action="appeal.submit", obj=appeal, changes=audit.diff(
             {}, {**audit.snapshot(appeal, ("number", "enterprise", "channel", "category", "title", "stage")),
                  "attachments": len(checked)}))
@@ -353,7 +355,7 @@ def appeal_reply(*, actor: Any, appeal_id: int, content: str, resolved: bool, fi
     content = _text(content, "content", "反馈内容", CONTENT_MAX, required=True)
     resolved = _bool(resolved, "resolved", "是否解决")
     checked = check_files(files or [])
-    with transaction.atomic():
+    with removed_on_failure() as stored, transaction.atomic():
         appeal = _lock(actor, appeal_id, Action.REPLY)
         before, stage_from = audit.snapshot(appeal, AUDITED), appeal.stage
         now = timezone.now()
@@ -365,7 +367,7 @@ def appeal_reply(*, actor: Any, appeal_id: int, content: str, resolved: bool, fi
         event = _commit(appeal, actor=actor, action=Action.REPLY, before=before, stage_from=stage_from,
                         fields=["stage", "replied_at", "resolved", "handling_days", "overdue"], note=content,
                         data={"resolved": resolved, "attachments": len(checked)}, at=now)
-        _store_files(appeal, checked, actor, event)
+        _store_files(appeal, checked, actor, event, stored)
         notify(enterprise_side_user_ids(appeal.enterprise_id), kind="replied", appeal=appeal,
                message=f"诉求 {appeal.number} 已反馈，待回访评价")
     return appeal

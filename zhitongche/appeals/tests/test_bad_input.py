@@ -5,7 +5,7 @@ import pytest
 from zhitongche.appeals.models import Appeal, AppealEvent, Stage
 from zhitongche.core.models import AuditLog
 
-from .fixtures import appeal_at, state
+from .fixtures import appeal_at, state, submit
 
 GOOD = {"channel": "online", "category": "general", "title": "标题", "content": "内容"}
 
@@ -105,3 +105,28 @@ def test_stats_bad_parameters(world, api):
     assert client.get("/api/v1/stats/appeals", **{"from": "2025-12-01", "to": "2025-01-01"}).status_code == 400
     assert client.get("/api/v1/stats/appeals", region="999999").status_code == 400
     assert client.get("/api/v1/stats/appeals", department="NOPE").status_code == 400
+
+
+def test_failed_submission_leaves_no_file_behind(world, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhitongche.appeals import services
+    from zhitongche.appeals.models import Attachment
+
+    stored = []
+    real_save = Attachment.save
+
+    def save_then_remember(self, *args, **kwargs):
+        stored.append(self.file.name)
+        return real_save(self, *args, **kwargs)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("notification store down")
+
+    monkeypatch.setattr(Attachment, "save", save_then_remember)
+    monkeypatch.setattr(services, "notify", fail)
+    png = SimpleUploadedFile("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    with pytest.raises(RuntimeError):
+        submit(world, files=[png])
+    assert len(stored) == 1 and not Attachment.objects.exists()
+    assert not Attachment.file.field.storage.exists(stored[0])
