@@ -60,7 +60,7 @@ def license_out(lic: License) -> dict[str, Any]:
     """The API shape of a licence."""
     from . import keys
 
-    following = _next_version(lic)
+    following = lic.newer
     return {
         "identifier": lic.identifier, "type": lic.license_type.code, "type_name": lic.type_name,
         "holder": lic.holder.uscc, "holder_name": lic.holder_name, "fields": lic.fields,
@@ -72,13 +72,6 @@ def license_out(lic: License) -> dict[str, Any]:
         "credential_url": f"/api/v1/licenses/{lic.identifier}/credential",
         "verify_url": f"{keys.public_base_url()}/verify/{lic.identifier}",
     }
-
-
-def _next_version(lic: License) -> License | None:
-    try:
-        return lic.next_version
-    except License.DoesNotExist:
-        return None
 
 
 class LicenseIn(Schema):
@@ -199,9 +192,8 @@ def verify(request: HttpRequest, purpose: str | None = None) -> HttpResponse:
     user = optional_user(request)
     if user is not None:
         with transaction.atomic():
-            lic = (License.objects.only("id", "identifier").filter(identifier=outcome.identifier).first()
-                   if outcome.identifier else None)
-            services.record_use(actor=user, action=UseAction.VERIFY, purpose=purpose or "", license=lic,
-                                identifier=outcome.identifier or "", result="valid" if outcome.valid else
+            services.record_use(actor=user, action=UseAction.VERIFY, purpose=purpose or "",
+                                license_id=outcome.license_id, identifier=outcome.identifier or "",
+                                result="valid" if outcome.valid else
                                 (outcome.status or (outcome.errors[0] if outcome.errors else "")))
     return JsonResponse(outcome.as_dict())

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from zhitongche.core.calendar import SHANGHAI
+
 from . import keys, vc
 from .models import License, StatusList
 
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 # Licences of a type without an end of validity (长期有效): VC 2.0 allows omitting validUntil, but the
 # credential builder and the contract expect one, so they carry the last second of year 9999 in
 # Beijing time, which every verifier reads as "does not expire".

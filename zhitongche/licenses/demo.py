@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
+from zhitongche.core.calendar import SHANGHAI
 from zhitongche.regions.models import Department
 from zhitongche.registry.models import Enterprise
 
@@ -25,7 +26,6 @@ from .models import License, LicenseType
 from .services import bulk_issue, license_type_upsert
 
 DEMO_ACTOR = "演示数据"
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 SAMPLES = {
     "registeredCapital": ["500 万元", "1000 万元", "200 万元", "3000 万元"],
     "establishedOn": ["2012-05-18", "2016-03-09", "2019-11-21", "2021-07-01"],

@@ -1,5 +1,7 @@
 """Licence types, licences with their version chain, bitstring status lists and the usage log (调用记录)."""
 
+from __future__ import annotations
+
 import datetime
 import uuid
 
@@ -153,6 +155,14 @@ class License(models.Model):
     def effective_status_label(self) -> str:
         """The Chinese label of effective_status()."""
         return LicenseStatus(self.effective_status()).label
+
+    @property
+    def newer(self) -> License | None:
+        """The version that superseded this one, or None."""
+        try:
+            return self.next_version
+        except License.DoesNotExist:
+            return None
 
 
 class UseAction(models.TextChoices):

@@ -19,6 +19,7 @@ from stdnum.cn import uscc as cn_uscc
 
 from zhitongche.accounts import scopes
 from zhitongche.core import audit
+from zhitongche.core.calendar import SHANGHAI, end_of_day
 from zhitongche.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from zhitongche.regions.models import Department
 from zhitongche.registry.choices import EnterpriseStatus
@@ -37,7 +38,6 @@ from .models import (
 )
 from .scopes import issuing_department
 
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 TYPE_FIELDS = ("code", "name", "department", "valid_years", "fields", "layout", "display_title",
                "display_note", "active")
 FIELD_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -198,10 +198,6 @@ def _clean_values(license_type: LicenseType, fields: Any, *, base: Mapping[str, 
     return {f["key"]: values[f["key"]] for f in declared if f["key"] in values}
 
 
-def _end_of_day(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=SHANGHAI)
-
-
 def _clean_valid_until(license_type: LicenseType, valid_from: datetime.datetime,
                        valid_until: Any) -> datetime.datetime | None:
     """The end of validity: as given (a date means its last second in Beijing), or from the type's years."""
@@ -213,7 +209,7 @@ def _clean_valid_until(license_type: LicenseType, valid_from: datetime.datetime,
             anniversary = start.replace(year=start.year + license_type.valid_years)
         except ValueError:  # 29 February
             anniversary = start.replace(year=start.year + license_type.valid_years, day=28)
-        return _end_of_day(anniversary - datetime.timedelta(days=1))
+        return end_of_day(anniversary - datetime.timedelta(days=1))
     if isinstance(valid_until, str):
         try:
             parsed: Any = (datetime.date.fromisoformat(valid_until) if len(valid_until.strip()) == 10
@@ -226,7 +222,7 @@ def _clean_valid_until(license_type: LicenseType, valid_from: datetime.datetime,
             valid_until = valid_until.replace(tzinfo=SHANGHAI)
         result = valid_until
     elif isinstance(valid_until, datetime.date):
-        result = _end_of_day(valid_until)
+        result = end_of_day(valid_until)
     else:
         raise InvalidInput("valid_until 须为日期", code="invalid_valid_until")
     if result <= valid_from:
@@ -389,33 +385,33 @@ def _supersede(actor: Any, old: License, new: License, action: str, note: str) -
 def license_change(*, actor: Any, identifier: Any, fields: Any = None, valid_until: Any = None,
                    note: str = "") -> License:
     """变更: a new version with the changed fields (validity kept unless given); the old one is superseded."""
-    note = (note or "").strip()[:500]
-    with transaction.atomic():
-        old = _locked_for_action(actor, identifier, "change")
-        values = _clean_values(old.license_type, fields, base=old.fields)
-        if values == old.fields and valid_until in (None, ""):
-            raise InvalidInput("没有任何变更内容", code="no_change")
-        start = timezone.now()
-        until = old.valid_until if valid_until in (None, "") else _clean_valid_until(old.license_type, start,
-                                                                                      valid_until)
-        new = _create_version(actor=actor, license_type=old.license_type, holder=old.holder, values=values,
-                              valid_from=start, valid_until=until, year=_year(old), previous=old)
-        _supersede(actor, old, new, "change", note)
-    return new
+    return _new_version(actor=actor, identifier=identifier, action="change", fields=fields,
+                         valid_until=valid_until, note=note)
 
 
 def license_renew(*, actor: Any, identifier: Any, fields: Any = None, valid_until: Any = None,
                   note: str = "") -> License:
     """延续: a new version valid from now for the type's years (or until valid_until); the old one is superseded."""
+    return _new_version(actor=actor, identifier=identifier, action="renew", fields=fields,
+                         valid_until=valid_until, note=note)
+
+
+def _new_version(*, actor: Any, identifier: Any, action: str, fields: Any, valid_until: Any, note: str) -> License:
+    """The new version of a change or renewal and the old one superseded, in one transaction."""
     note = (note or "").strip()[:500]
     with transaction.atomic():
-        old = _locked_for_action(actor, identifier, "renew")
+        old = _locked_for_action(actor, identifier, action)
         values = _clean_values(old.license_type, fields, base=old.fields)
         start = timezone.now()
-        until = _clean_valid_until(old.license_type, start, valid_until)
+        if action == "change" and valid_until in (None, ""):
+            if values == old.fields:
+                raise InvalidInput("没有任何变更内容", code="no_change")
+            until = old.valid_until
+        else:
+            until = _clean_valid_until(old.license_type, start, valid_until)
         new = _create_version(actor=actor, license_type=old.license_type, holder=old.holder, values=values,
                               valid_from=start, valid_until=until, year=_year(old), previous=old)
-        _supersede(actor, old, new, "renew", note)
+        _supersede(actor, old, new, action, note)
     return new
 
 
@@ -466,19 +462,19 @@ def license_credential(*, actor: Any, identifier: Any, purpose: Any = None, chan
                 audit.record(actor=actor, action="license.sign", obj=locked,
                              changes={"signing_key": [None, locked.signing_key]})
             lic.signing_key, lic.signed_at = locked.signing_key, locked.signed_at
-        record_use(actor=actor, license=lic, action=UseAction.CREDENTIAL,
+        record_use(actor=actor, license_id=lic.pk, identifier=lic.identifier, action=UseAction.CREDENTIAL,
                    purpose=_clean_purpose(purpose, "持证下载" if actor.role == "enterprise" else DEFAULT_PURPOSE),
                    channel=channel, result=lic.effective_status())
     return credentials.signed_license_credential(lic)
 
 
-def record_use(*, actor: Any, action: str, purpose: str, license: License | None = None, identifier: str = "",
+def record_use(*, actor: Any, action: str, purpose: str, identifier: str, license_id: int | None = None,
                channel: str = "api", result: str = "") -> LicenseUse | None:
     """Append one 调用记录 row for a platform user (anonymous visitors are not logged)."""
     if not getattr(actor, "is_authenticated", False):
         return None
     return LicenseUse.objects.create(
-        license=license, identifier=(license.identifier if license else identifier)[:40], user=actor,
+        license_id=license_id, identifier=identifier[:40], user=actor,
         action=action, purpose=_clean_purpose(purpose, DEFAULT_PURPOSE), channel=channel[:8], result=result[:40],
     )
 

@@ -24,7 +24,7 @@ from .models import License, LicenseStatus, StatusList
 
 MAX_BYTES = 1 << 20
 # The database says whether the licence has expired, so no datetime is built on this path.
-_LICENSE_SQL = (f"SELECT status, CASE WHEN valid_until <= %s THEN 1 ELSE 0 END, status_list_id, status_index "  # noqa: S608
+_LICENSE_SQL = (f"SELECT status, CASE WHEN valid_until <= %s THEN 1 ELSE 0 END, status_list_id, status_index, id "  # noqa: S608
                 f"FROM {License._meta.db_table} WHERE identifier = %s")
 _IDENTIFIER_RE = re.compile(r"[0-9]{6}-[0-9A-Z]{2,6}-[0-9]{4}-[0-9A-Z]{8}-[0-9A-Z]")
 _LIST_SQL = f"SELECT bits FROM {StatusList._meta.db_table} WHERE id = %s"  # noqa: S608
@@ -38,6 +38,7 @@ class Outcome:
     status: str | None
     errors: list[str] = field(default_factory=list)
     identifier: str | None = None
+    license_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON body."""
@@ -58,7 +59,7 @@ def _fetchone(sql: str, params: list[Any], db: Any) -> tuple[Any, ...] | None:
 
 
 def _license_row(identifier: str, moment: datetime.datetime) -> tuple[Any, ...] | None:
-    """(stored status, expired 0/1, status list id, index) of one of our licences, or None."""
+    """(stored status, expired 0/1, status list id, index, id) of one of our licences, or None."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "sqlite":
         # Django stores SQLite datetimes as naive UTC text of this form, which compares as text.
@@ -116,9 +117,10 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
         return Outcome(False, None, list(result.errors))
     errors = list(result.errors)
     status: str | None = None
+    license_id: int | None = None
     entry = credential.get("credentialStatus")
     if row is not None:
-        stored, expired, list_id, index = row
+        stored, expired, list_id, index, license_id = row
         status = stored
         if stored == LicenseStatus.ACTIVE and expired:
             status = LicenseStatus.EXPIRED.value
@@ -152,7 +154,7 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     if status is not None and status != LicenseStatus.ACTIVE and status not in errors:
         errors.append(status)
     valid = result.valid and status == LicenseStatus.ACTIVE and not errors
-    return Outcome(valid, status, errors, identifier)
+    return Outcome(valid, status, errors, identifier, license_id)
 
 
 def verify_body(body: bytes | str, now: datetime.datetime | None = None) -> Outcome | vc.VerifyResult:

@@ -221,6 +221,17 @@ def test_change_supersedes_and_chains_versions(api, client, issue, issuer):
     assert verify(client, fetch(api, issuer, new["identifier"])).json()["valid"] is True
 
 
+def test_change_without_changes_is_refused_and_a_new_end_alone_is_a_change(api, issue, issuer):
+    lic = issue(valid_until="2027-01-01")
+    client = api(issuer)
+    before = counts()
+    same = client.post(f"/api/v1/licenses/{lic.identifier}/actions/change", {"fields": {"address": "铁东区胜利路 1 号"}})
+    assert (same.status_code, same.json()["error"]["code"]) == (400, "no_change") and counts() == before
+    r = client.post(f"/api/v1/licenses/{lic.identifier}/actions/change", {"valid_until": "2028-06-30"})
+    assert r.status_code == 200, r.content
+    assert r.json()["valid_until"].startswith("2028-06-30T23:59:59") and r.json()["fields"] == lic.fields
+
+
 def test_renew_extends_from_today(api, issue, issuer):
     lic = issue(valid_until="2027-01-01")
     r = api(issuer).post(f"/api/v1/licenses/{lic.identifier}/actions/renew", {})

@@ -129,3 +129,20 @@ def test_export_follows_the_filters(issue, issuer):
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     rows = list(load_workbook(BytesIO(response.content)).active.values)
     assert rows[0][0] == "证照编号" and [r[0] for r in rows[1:]] == [first.identifier]
+
+
+def test_pasted_credential_verified_on_the_web_is_logged_against_the_licence(api, issue, issuer, make_user):
+    lic = issue()
+    credential = api(issuer).get(f"/api/v1/licenses/{lic.identifier}/credential").content.decode()
+    logged_in(make_user("bureau")).post("/verify/", {"credential": credential})
+    use = LicenseUse.objects.get(action="verify")
+    assert (use.license, use.identifier, use.channel, use.result) == (lic, lic.identifier, "web", "valid")
+    # The issuing department sees it among the licence's 调用记录 (its scope follows the licence).
+    assert "网页核验" in logged_in(issuer).get(f"/licenses/{lic.identifier}/").content.decode()
+
+
+def test_only_the_issuing_department_gets_the_action_forms(issue, issuer, make_user):
+    lic = issue()
+    assert "吊销原因" in logged_in(issuer).get(f"/licenses/{lic.identifier}/").content.decode()
+    admin_page = logged_in(make_user("admin")).get(f"/licenses/{lic.identifier}/")
+    assert admin_page.status_code == 200 and "吊销原因" not in admin_page.content.decode()
