@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from zhitongche.api.auth import acting_user
 
 from . import selectors, services
+from .models import ImportStatus
 
 router = Router(tags=["模板导入"])
 
@@ -36,10 +37,8 @@ def import_create(request: HttpRequest, kind: Form[str], file: File[UploadedFile
     background (202, status `pending`): poll `GET /imports/{id}`."""
     job = services.import_create(actor=acting_user(request), kind=kind, file=file, file_name=file.name or "",
                                  dry_run=dry_run)
-    if services.is_big(job):
-        services.import_enqueue(job=job)
-        return Status(202, job.as_report())
-    return Status(201, services.import_run(job_id=job.pk).as_report())
+    job = services.import_start(job=job)
+    return Status(202 if job.status == ImportStatus.PENDING else 201, job.as_report())
 
 
 @router.get("/imports/{job_id}", response=ImportOut, summary="导入任务状态与报告")

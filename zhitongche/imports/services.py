@@ -65,12 +65,12 @@ def import_create(*, actor: Any, kind: str, file: IO[bytes] | str | Path, file_n
     if target.stat().st_size > MAX_FILE_BYTES:
         target.unlink()
         raise InvalidInput("文件超过 200 MB，请拆分后上传", code="file_too_large")
-    department = getattr(actor, "department", None) if getattr(actor, "is_authenticated", False) else None
+    user = actor if getattr(actor, "is_authenticated", False) else None
     import_mark_interrupted()
     with transaction.atomic():
         job = ImportJob.objects.create(
             kind=handler.key, file_name=file_name, stored_path=str(target), dry_run=dry_run,
-            user=actor if getattr(actor, "is_authenticated", False) else None, department=department)
+            user=user, department_id=getattr(user, "department_id", None))
     return job
 
 
@@ -83,15 +83,17 @@ def import_mark_interrupted() -> int:
         errors=[{"row": 0, "column": "", "code": "interrupted", "message": "导入进程中断，数据未作任何更改，请重新上传"}])
 
 
-def import_enqueue(*, job: ImportJob) -> ImportJob:
-    """Queue a pending job for `ztc worker` (used for big files)."""
+def import_start(*, job: ImportJob) -> ImportJob:
+    """Run a pending job now, or queue it for `ztc worker` when its file is big (it then stays pending)."""
+    if not _is_big(job):
+        return import_run(job_id=job.pk)
     from .tasks import run_import_task
 
     transaction.on_commit(lambda: run_import_task.enqueue(job.pk))
     return job
 
 
-def is_big(job: ImportJob) -> bool:
+def _is_big(job: ImportJob) -> bool:
     """Whether a file is big enough to run as a background task rather than in the request."""
     try:
         return Path(job.stored_path).stat().st_size > getattr(settings, "IMPORT_SYNC_MAX_BYTES", 2_000_000)
@@ -308,7 +310,7 @@ def _fail(job: ImportJob, errors: list[RowError]) -> ImportJob:
 def import_run(*, job_id: int) -> ImportJob:
     """Validate the whole file, then write the valid rows and the job's report in one transaction."""
     job = ImportJob.objects.select_related("user", "user__department").get(pk=job_id)
-    if job.status not in (ImportStatus.PENDING,):
+    if job.status != ImportStatus.PENDING:
         return job
     job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status=job.status, started_at=job.started_at)

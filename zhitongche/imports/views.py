@@ -31,10 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         job = services.import_create(actor=request.user, kind=form.cleaned_data["kind"], file=upload,
                                      file_name=upload.name, dry_run=form.cleaned_data["dry_run"])
-        if services.is_big(job):
-            services.import_enqueue(job=job)
-        else:
-            services.import_run(job_id=job.pk)
+        services.import_start(job=job)
         return redirect("imports:job", job_id=job.pk)
     page = Paginator(selectors.job_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "imports/index.html", {
