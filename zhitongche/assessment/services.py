@@ -284,29 +284,30 @@ def observation_set(*, actor: Any, system: IndicatorSystem, indicator: Any, unit
     number = _number(value, "value", "观测值")
     note = _text(source_note, "source_note", "来源说明", 200, required=False)
     with transaction.atomic():
-        previous = (Observation.objects.filter(system_code=system.code, indicator_code=leaf.code, unit=unit_obj,
-                                               period=period).values_list("value", "source").first())
-        obs, created = _upsert_observation(system.code, leaf.code, unit_obj, period, number, source, note, actor)
-        audit.record(actor=actor, action="assessment.observation.create" if created else
-                     "assessment.observation.update", obj=obs,
-                     changes=audit.diff({"value": previous[0], "source": previous[1]} if previous else {},
-                                        {"value": number, "source": source}))
+        obs, previous = _upsert_observation(system.code, leaf.code, unit_obj, period, number, source, note, actor)
+        audit.record(actor=actor, action="assessment.observation.update" if previous else
+                     "assessment.observation.create", obj=obs,
+                     changes=audit.diff(previous or {}, {"value": number, "source": source}))
     return obs
 
 
 def _upsert_observation(system_code: str, indicator_code: str, unit: Department, period: str, value: Any,
-                        source: str, note: str, actor: Any) -> tuple[Observation, bool]:
-    """Create or overwrite one observation row (inside the caller's transaction)."""
+                        source: str, note: str, actor: Any) -> tuple[Observation, dict[str, Any] | None]:
+    """Create or overwrite one observation row (inside the caller's transaction); returns it and the value and
+    source it had before (None when created)."""
+    # order_by("pk"): the default ordering joins the unit, and FOR UPDATE would lock its department row too.
     obs = (Observation.objects.select_for_update()
-           .filter(system_code=system_code, indicator_code=indicator_code, unit=unit, period=period).first())
+           .filter(system_code=system_code, indicator_code=indicator_code, unit=unit, period=period)
+           .order_by("pk").first())
     user = actor if getattr(actor, "is_authenticated", False) else None
     if obs is None:
         return Observation.objects.create(system_code=system_code, indicator_code=indicator_code, unit=unit,
                                           period=period, value=value, source=source, source_note=note,
-                                          entered_by=user), True
+                                          entered_by=user), None
+    previous = {"value": obs.value, "source": obs.source}
     obs.value, obs.source, obs.source_note, obs.entered_by = value, source, note, user
     obs.save(update_fields=["value", "source", "source_note", "entered_by", "updated_at"])
-    return obs, False
+    return obs, previous
 
 
 IMPORT_COLUMNS = {
@@ -339,14 +340,22 @@ def observation_import(*, actor: Any, system: IndicatorSystem, rows: list[list[A
         return report
     valid: list[tuple[Department, Indicator, str, float, str]] = []
     seen: set[tuple[str, str, str]] = set()
+    # A sheet repeats a few units and indicators over many rows: look each up once.
+    units: dict[Any, Department | None] = {}
+    leaves: dict[Any, Indicator] = {}
     for number, row in enumerate(rows[1:], start=2):
         cells = {key: (row[index] if index < len(row) else None) for key, index in positions.items()}
         if all(cell in (None, "") for cell in cells.values()):
             continue
         report["total"] += 1
         try:
-            unit = _check_unit(actor, _department(cells["unit"], "unit", "被考核单位"))
-            leaf = _leaf(system, str(cells["indicator"]) if cells["indicator"] is not None else None)
+            unit_key, leaf_key = (type(cells["unit"]), cells["unit"]), (type(cells["indicator"]), cells["indicator"])
+            if unit_key not in units:
+                units[unit_key] = _department(cells["unit"], "unit", "被考核单位")
+            unit = _check_unit(actor, units[unit_key])
+            if leaf_key not in leaves:
+                leaves[leaf_key] = _leaf(system, str(cells["indicator"]) if cells["indicator"] is not None else None)
+            leaf = leaves[leaf_key]
             period = clean_period(str(cells["period"]) if cells["period"] is not None else "")
             value = _number(cells["value"], "value", "观测值")
             note = _text(str(cells.get("source_note") or "") or default_note, "source_note", "来源说明", 200,
@@ -370,9 +379,9 @@ def observation_import(*, actor: Any, system: IndicatorSystem, rows: list[list[A
         return report
     with transaction.atomic():
         for unit, leaf, period, value, note in valid:
-            _, created = _upsert_observation(system.code, leaf.code, unit, period, value, DataSource.IMPORTED,
-                                             note, actor)
-            report["created" if created else "updated"] += 1
+            _, previous = _upsert_observation(system.code, leaf.code, unit, period, value, DataSource.IMPORTED,
+                                              note, actor)
+            report["updated" if previous else "created"] += 1
         audit.record(actor=actor, action="assessment.observation.import", object_type="assessment.observation",
                      object_id=system.code, object_repr=f"{system.name} 导入",
                      changes={"created": report["created"], "updated": report["updated"]})
@@ -435,30 +444,28 @@ def score_period(*, system: IndicatorSystem, period: str, actor: Any) -> list[Re
         roots = _tree(indicators)
         Result.objects.filter(system=system, period=period).delete()
         by_group: dict[str, dict[Any, float]] = defaultdict(dict)
-        pending: list[tuple[Department, scoring.Scored, dict[str, Observation]]] = []
+        pending: list[tuple[Result, scoring.Scored, dict[str, Observation]]] = []
         for unit_obs in observations.values():
             unit = next(iter(unit_obs.values())).unit
             scored = scoring.score_tree(roots, {code: obs.value for code, obs in unit_obs.items()})
             if scored.overall is None:
                 continue
-            by_group[unit_group(unit)][unit.pk] = scored.overall
-            pending.append((unit, scored, unit_obs))
+            group = unit_group(unit)
+            by_group[group][unit.pk] = scored.overall
+            pending.append((Result(system=system, unit=unit, group=group, period=period, score=scored.overall,
+                                   coverage=scored.coverage), scored, unit_obs))
         ranks: dict[str, dict[Any, int]] = {group: scoring.competition_ranks(scores)
                                             for group, scores in by_group.items()}
-        results = []
-        for unit, scored, unit_obs in pending:
-            group = unit_group(unit)
-            assert scored.overall is not None
-            result = Result.objects.create(system=system, unit=unit, group=group, period=period,
-                                           score=scored.overall, rank=ranks[group][unit.pk],
-                                           of=len(by_group[group]), coverage=scored.coverage)
-            ResultItem.objects.bulk_create([
-                ResultItem(result=result, indicator=ind, observation=unit_obs.get(ind.code),
-                           value=unit_obs[ind.code].value if ind.code in unit_obs else None,
-                           score=scored.scores.get(ind.code), effective_weight=scored.effective_weights.get(ind.code, 0))
-                for ind in indicators
-            ])
-            results.append(result)
+        for result, _, _ in pending:
+            result.rank, result.of = ranks[result.group][result.unit_id], len(by_group[result.group])
+        results = Result.objects.bulk_create([result for result, _, _ in pending])
+        ResultItem.objects.bulk_create([
+            ResultItem(result=result, indicator=ind, observation=unit_obs.get(ind.code),
+                       value=unit_obs[ind.code].value if ind.code in unit_obs else None,
+                       score=scored.scores.get(ind.code), effective_weight=scored.effective_weights.get(ind.code, 0))
+            for result, scored, unit_obs in pending
+            for ind in indicators
+        ], batch_size=2000)
         if not system.frozen:
             system.frozen = True
             system.save(update_fields=["frozen"])

@@ -4,6 +4,8 @@ import datetime
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from zhitongche.assessment import computed, services
@@ -147,6 +149,18 @@ def test_changed_system_does_not_rewrite_past_results(admin, bureau, departments
     assert old.score == old_score
 
 
+def test_computing_writes_results_and_their_items_in_one_insert_each(admin, bureau, departments):
+    system = _local(admin)
+    for unit in ("D210302", "D210303", "RSJ"):
+        services.observation_set(actor=bureau, system=system, indicator="A", unit=unit, period="2025", value=50)
+    with CaptureQueriesContext(connection) as queries:
+        results = services.compute_results(actor=bureau, system=system, period="2025")
+    inserts = [q["sql"] for q in queries.captured_queries
+               if q["sql"].startswith("INSERT") and "assessment_result" in q["sql"]]
+    assert len(results) == 3 and len(inserts) == 2
+    assert ResultItem.objects.filter(result__in=results).count() == 3 * 2
+
+
 def test_recomputing_the_same_version_replaces_its_results(admin, bureau, departments):
     system = _local(admin)
     services.observation_set(actor=bureau, system=system, indicator="A", unit="D210302", period="2025", value=50)
@@ -240,6 +254,17 @@ def test_import_marks_third_party_source_and_reports_bad_rows(systems, make_user
         (3, "not_a_number"), (4, "not_responsible"), (5, "duplicate_in_file"), (6, "computed_indicator")]
     obs = Observation.objects.get()
     assert obs.source == DataSource.IMPORTED and obs.source_note == "2025 第三方评估（某研究院）" and obs.value == 88.5
+
+
+def test_import_looks_up_each_unit_once(systems, bureau):
+    rows = [["单位代码", "指标代码", "考核期", "观测值"]] + [["D210302", code, "2025", 50] for code in ("L03", "L04")]
+    rows += [["D210302", "L03", "2024", 40], ["NOPE", "L03", "2025", 1]]
+    with CaptureQueriesContext(connection) as queries:
+        report = services.observation_import(actor=bureau, system=systems[LOCAL_CODE], rows=rows)
+    lookups = [q["sql"] for q in queries.captured_queries
+               if q["sql"].startswith("SELECT") and 'FROM "regions_department"' in q["sql"]]
+    assert report["created"] == 3 and [e["code"] for e in report["errors"]] == ["unknown_department"]
+    assert len(lookups) == 2
 
 
 def test_import_dry_run_and_missing_columns_write_nothing(systems, bureau):
