@@ -203,7 +203,7 @@ def reindex() -> dict[str, Any]:
     return counts
 
 
-def update_after_write(*, items: Iterable[int] = (), guides: Iterable[int] = (), scenarios: Iterable[int] = ()) -> None:
+def update_after_write(*, items: Iterable[int] = (), guides: Iterable[int] = ()) -> None:
     """Rewrite the documents of what a service just changed (and of the scenarios holding changed items)."""
     current_text_layer()
     item_ids = list(items)
@@ -212,7 +212,7 @@ def update_after_write(*, items: Iterable[int] = (), guides: Iterable[int] = (),
     guide_ids = list(guides)
     if guide_ids:
         index_guides(guide_ids)
-    scenario_ids = sorted(set(scenarios) | set(scenarios_of_items(item_ids)))
+    scenario_ids = scenarios_of_items(item_ids)
     if scenario_ids:
         index_scenarios(scenario_ids)
     if item_ids or guide_ids or scenario_ids:

@@ -126,15 +126,8 @@ def _filter_sql(kinds: tuple[str, ...], filters: Filters) -> tuple[str, list[Any
 
 
 def _phrases(weights: dict[str, float]) -> str:
-    return " OR ".join("(" + " OR ".join([_quoted(t)] * textproc.fts5_repeat(w)) + ")" for t, w in weights.items())
-
-
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _pg_quoted(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+    return " OR ".join("(" + " OR ".join([textproc.fts5_quoted(t)] * textproc.fts5_repeat(w)) + ")"
+                       for t, w in weights.items())
 
 
 def split_terms(expanded: textproc.ExpandedQuery) -> tuple[dict[str, float], dict[str, float]]:
@@ -244,7 +237,7 @@ def _postgresql(expanded: textproc.ExpandedQuery, kinds: tuple[str, ...], filter
     words, _ = split_terms(expanded)
     # Candidates must hold a required word, as in fts5_expression; every other term still counts in the rank.
     required = required_words(words) if words else []
-    tsquery = " | ".join(_pg_quoted(t) for t in required) if required else textproc.pg_tsquery(expanded)
+    tsquery = " | ".join(textproc.pg_quoted(t) for t in required) if required else textproc.pg_tsquery(expanded)
     if not tsquery:
         return []
     weights = expanded.term_weights()

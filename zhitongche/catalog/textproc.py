@@ -351,10 +351,6 @@ class ExpandedQuery:
         terms = list(self.term_weights())
         return [t for t in terms if len(t) > 1] or terms
 
-    def describe(self) -> list[str]:
-        """One line per group, for logs and a search debugging page."""
-        return [f"{g.source}: {' '.join(g.terms)} ×{g.weight:g}" for g in self.groups]
-
 
 def _groups_for(terms: Iterable[str], weight: float, source: str) -> list[TermGroup]:
     terms = tuple(dict.fromkeys(terms))
@@ -415,8 +411,14 @@ def fts5_repeat(weight: float) -> int:
     return max(1, round(weight * 2))
 
 
-def _fts5_string(term: str) -> str:
+def fts5_quoted(term: str) -> str:
+    """A term as an FTS5 string (double-quoted, inner quotes doubled)."""
     return '"' + term.replace('"', '""') + '"'
+
+
+def pg_quoted(term: str) -> str:
+    """A lexeme quoted for to_tsquery text."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def fts5_match(expanded: ExpandedQuery) -> str:
@@ -428,7 +430,7 @@ def fts5_match(expanded: ExpandedQuery) -> str:
     """
     phrases = []
     for term, weight in expanded.term_weights().items():
-        repeated = " OR ".join([_fts5_string(term)] * fts5_repeat(weight))
+        repeated = " OR ".join([fts5_quoted(term)] * fts5_repeat(weight))
         phrases.append(f"({repeated})" if " OR " in repeated else repeated)
     return " OR ".join(phrases) if phrases else '""'
 
@@ -445,7 +447,7 @@ def pg_tsquery(expanded: ExpandedQuery, *, min_weight: float = 0.0) -> str:
     and only raises a NOTICE).
     """
     lexemes = pg_lexemes(expanded, min_weight=min_weight)
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in lexemes)
+    return " | ".join(pg_quoted(t) for t in lexemes)
 
 
 def idf(doc_freq: int, n_docs: int) -> float:
