@@ -39,6 +39,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             restore_reference_data()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _status_listener_closed(django_db_setup: Any) -> Any:
+    """Close the status-list listener (licenses/statusbits.py) before the test database is dropped: an open
+    connection would keep PostgreSQL from dropping it."""
+    yield
+    from zhitongche.licenses import statusbits
+
+    statusbits.reset()
+
+
 @pytest.fixture(autouse=True)
 def _calendar_clock(django_db_blocker: Any) -> Any:
     """Late in a year, before the next year's official arrangement exists, deadlines a few weeks ahead

@@ -83,6 +83,10 @@ class StatusList(models.Model):
     allocated = models.PositiveIntegerField("已分配", default=0)
     capacity = models.PositiveIntegerField("分配上限", help_text="分配到此数量后启用新列表，保持随机位置难以推断")
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
+    # A fresh random value with every change of the bits, so that a process holding the bits in memory
+    # (statusbits.py) can tell a copy is current; random rather than counted so that a change that rolled
+    # back never matches a later one.
+    revision = models.BigIntegerField("修订标记", default=0)
 
     class Meta:
         verbose_name = "状态列表"

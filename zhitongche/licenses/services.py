@@ -25,7 +25,7 @@ from zhitongche.regions.models import Department
 from zhitongche.registry.choices import EnterpriseStatus
 from zhitongche.registry.models import Enterprise
 
-from . import identifiers, keys, vc
+from . import identifiers, keys, statusbits, vc
 from .models import (
     TRANSITIONS,
     Layout,
@@ -291,7 +291,9 @@ def _set_status_bit(lic: License) -> None:
     vc.set_bit(bits, lic.status_index)
     status_list.bits = bytes(bits)
     status_list.updated_at = timezone.now()
-    status_list.save(update_fields=["bits", "updated_at"])
+    status_list.revision = secrets.randbits(62)
+    status_list.save(update_fields=["bits", "updated_at", "revision"])
+    statusbits.noted(status_list.pk, lic.status_index)
 
 
 def _new_identifier(license_type: LicenseType, year: int) -> str:
@@ -473,6 +475,8 @@ def record_use(*, actor: Any, action: str, purpose: str, identifier: str, licens
     """Append one 调用记录 row for a platform user (anonymous visitors are not logged)."""
     if not getattr(actor, "is_authenticated", False):
         return None
+    if license_id is None and identifier:  # verification reads no row for an active licence of ours
+        license_id = License.objects.filter(identifier=identifier).values_list("id", flat=True).first()
     return LicenseUse.objects.create(
         license_id=license_id, identifier=identifier[:40], user=actor,
         action=action, purpose=_clean_purpose(purpose, DEFAULT_PURPOSE), channel=channel[:8], result=result[:40],

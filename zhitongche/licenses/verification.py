@@ -1,10 +1,13 @@
 """Verifying a credential: the proof, then validity period and status; the public hot path.
 
 Only a credential whose proof holds (against our own did:web keys, resolved locally, or a did:key) and
-whose licence is active is valid. The status comes, for our own licences, from the licence row (one
-indexed lookup through a raw cursor: no model instances on this path); for a credential naming one of
-our status lists but no licence of ours, from that list's bit; any other status list cannot be read
-(we never fetch URLs on behalf of a caller) and the answer is invalid with `status_list_unavailable`.
+whose licence is active is valid. For a credential of ours whose proof holds, the status is its bit in our
+status list, held in memory (statusbits.py explains why that is exact): a clear bit means active, or expired by
+the signed `validUntil`, and no row is read. A set bit, a proof that fails, or a copy of the bits that cannot be
+vouched for sends the verifier to the licence row (one indexed lookup through a raw cursor: no model instances on
+this path). A credential naming one of our status lists but no licence of ours is answered from that list's bit;
+any other status list cannot be read (we never fetch URLs on behalf of a caller) and the answer is invalid with
+`status_list_unavailable`.
 
 `status` is one of active/revoked/expired/superseded when it can be established (our licence, or the
 credential's own dates and status list) and None otherwise.
@@ -19,15 +22,14 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from . import keys, vc
-from .models import License, LicenseStatus, StatusList
+from . import keys, statusbits, vc
+from .models import License, LicenseStatus
 
 MAX_BYTES = 1 << 20
 # The database says whether the licence has expired, so no datetime is built on this path.
 _LICENSE_SQL = (f"SELECT status, CASE WHEN valid_until <= %s THEN 1 ELSE 0 END, status_list_id, status_index, id "  # noqa: S608
                 f"FROM {License._meta.db_table} WHERE identifier = %s")
 _IDENTIFIER_RE = re.compile(r"[0-9]{6}-[0-9A-Z]{2,6}-[0-9]{4}-[0-9A-Z]{8}-[0-9A-Z]")
-_LIST_SQL = f"SELECT bits FROM {StatusList._meta.db_table} WHERE id = %s"  # noqa: S608
 
 
 @dataclass
@@ -70,8 +72,8 @@ def _license_row(identifier: str, moment: datetime.datetime) -> tuple[Any, ...] 
     return _fetchone(_LICENSE_SQL, [now, identifier], db)
 
 
-def _bit_from_our_list(entry: Any) -> bool | None:
-    """The revocation bit from one of our status lists named by a credentialStatus; None if unreadable."""
+def _our_slot(entry: Any) -> tuple[int, int] | None:
+    """(list id, index) of a credentialStatus naming one of our status lists, or None."""
     if not isinstance(entry, dict):
         return None
     url = entry.get("statusListCredential")
@@ -81,14 +83,13 @@ def _bit_from_our_list(entry: Any) -> bool | None:
     index_text = entry.get("statusListIndex")
     if not isinstance(index_text, str) or not index_text.isascii() or not index_text.isdigit():
         return None
-    row = _fetchone(_LIST_SQL, [int(url[len(prefix):][:18])], connections[DEFAULT_DB_ALIAS])
-    if row is None:
-        return None
-    bits = bytes(row[0])
-    index = int(index_text[:12])
-    if index >= len(bits) * 8:
-        return None
-    return vc.get_bit(bits, index)
+    return int(url[len(prefix):][:18]), int(index_text[:12])
+
+
+def _bit_from_our_list(entry: Any) -> bool | None:
+    """The revocation bit from one of our status lists named by a credentialStatus; None if unreadable."""
+    slot = _our_slot(entry)
+    return statusbits.bit(*slot) if slot else None
 
 
 def _subject_identifier(credential: dict[str, Any]) -> str | None:
@@ -110,15 +111,21 @@ def verify_credential(credential: Any, now: datetime.datetime | None = None) -> 
 def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcome:
     """verify_credential() without its guard."""
     moment = now or datetime.datetime.now(datetime.UTC)
-    identifier = _subject_identifier(credential) if isinstance(credential, dict) else None
-    row = _license_row(identifier, moment) if identifier else None
     result = vc.verify(credential, keys.resolve_key, now=moment)
     if not isinstance(credential, dict):
         return Outcome(False, None, list(result.errors))
+    identifier = _subject_identifier(credential)
     errors = list(result.errors)
     status: str | None = None
     license_id: int | None = None
     entry = credential.get("credentialStatus")
+    issuer = credential.get("issuer")
+    ours = (issuer.get("id") if isinstance(issuer, dict) else issuer) == keys.issuer_did()
+    row = None
+    if result.valid and ours and identifier and _bit_from_our_list(entry) is False:
+        status = LicenseStatus.ACTIVE.value  # our signature on a clear bit: active unless past its validUntil
+    elif identifier:
+        row = _license_row(identifier, moment)
     if row is not None:
         stored, expired, list_id, index, license_id = row
         status = stored
@@ -129,9 +136,8 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
             and entry.get("statusListIndex") == str(index)
         ):
             errors.append("status_mismatch")
-    elif result.valid:
-        issuer = credential.get("issuer")
-        if (issuer.get("id") if isinstance(issuer, dict) else issuer) == keys.issuer_did():
+    elif result.valid and status is None:
+        if ours:
             errors.append("unknown_license")
         bit = _bit_from_our_list(entry)
         if bit is None:
@@ -139,7 +145,7 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
         else:
             status = LicenseStatus.REVOKED.value if bit else LicenseStatus.ACTIVE.value
     valid_from = vc.parse_xsd_datetime(credential.get("validFrom"))
-    # For our own licences the row decided expiry; otherwise the credential's own validUntil does.
+    # Where the row was read it decided expiry; otherwise the credential's own (signed, for ours) validUntil does.
     valid_until_text = vc.parse_xsd_datetime(credential.get("validUntil")) if row is None else None
     if valid_until_text is not None:
         if valid_until_text.tzinfo is None:

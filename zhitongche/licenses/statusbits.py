@@ -1,0 +1,207 @@
+"""Our status lists' revocation bits held in each process, kept current, so that verifying an active licence
+of ours reads no row.
+
+Why this is enough: a credential whose proof holds under one of our keys was built by us from a licence row,
+so its `licenseNumber`, `validUntil` and status slot are that row's. The only fact about it that can change
+afterwards is that it stops being active (revoked or superseded), and both set its bit, which is never cleared.
+A clear bit therefore means active (or expired, by the signed `validUntil`); a set bit sends the verifier to the
+row to tell revoked from superseded. A stale *set* bit (from a change that rolled back) only costs that lookup;
+a stale *clear* bit would be wrong, so every copy is checked against commits of other processes:
+
+- SQLite: `PRAGMA data_version` changes on this connection whenever another connection commits; then the lists'
+  `revision` values are read again (one small query) and the lists whose revision moved are dropped.
+- PostgreSQL: a bit change sends `NOTIFY ztc_status_lists` with its transaction; each process keeps one extra
+  connection listening, polls its socket (no thread, no query) before trusting a copy, and reads the revisions
+  again when anything arrived, and at least every CHECK_EVERY seconds. A notification reaches the other processes
+  within a millisecond of the commit; while the listener cannot be opened, `current()` answers False and the
+  verifier reads the row, as before.
+- Any other engine: never trusted.
+
+The writing process sets the bit in its own copy at once (`noted`), so it sees its own change before committing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import threading
+import time
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from .models import StatusList
+
+CHANNEL = "ztc_status_lists"
+CHECK_EVERY = 30.0
+RETRY_AFTER = 10.0
+_TABLE = StatusList._meta.db_table
+_REVISIONS_SQL = f"SELECT id, revision FROM {_TABLE}"  # noqa: S608
+_BITS_SQL = f"SELECT bits, revision FROM {_TABLE} WHERE id = %s"  # noqa: S608
+
+log = logging.getLogger(__name__)
+
+
+class _Copy:
+    """This process's copy: bits and revision per list, and what vouches for it."""
+
+    def __init__(self) -> None:
+        self.bits: dict[int, bytearray] = {}
+        self.revisions: dict[int, int] = {}
+        self.sqlite_conn: Any = None  # the SQLite connection whose data_version was last read
+        self.data_version: Any = None
+        self.watch: _Watch | None = None
+        self.watch_failed_at = -RETRY_AFTER
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+
+_copy = _Copy()
+_inherited: list[Any] = []  # listeners of a parent process: never closed here (that would end the parent's)
+
+
+def _after_fork() -> None:
+    global _copy
+    if _copy.watch is not None:
+        _inherited.append(_copy.watch)
+    _copy = _Copy()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+class _Watch:
+    """A PostgreSQL connection listening on CHANNEL."""
+
+    def __init__(self, db: Any) -> None:
+        params = db.get_connection_params()
+        # A listener whose peer vanished silently would never hear again: keepalives notice it.
+        params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        self.conn = db.Database.connect(**params, autocommit=True)
+        self.conn.execute(f"LISTEN {CHANNEL}")
+        self.fd = self.conn.fileno()
+
+    def heard(self) -> bool:
+        """Whether a notification arrived since the last call; raises OSError or psycopg's error when closed."""
+        ready, _, _ = select.select([self.fd], [], [], 0)
+        if not ready:
+            return False
+        for _ in self.conn.notifies(timeout=0):
+            pass
+        if self.conn.closed:
+            raise OSError("status list listener closed")
+        return True
+
+    def close(self) -> None:
+        """Close the connection, ignoring errors."""
+        with contextlib.suppress(Exception):  # closing a broken connection
+            self.conn.close()
+
+
+def _reload_revisions(db: Any) -> None:
+    """Drop every list whose revision moved (or that is gone); they are read again when asked for."""
+    with db.cursor() as cursor:
+        cursor.execute(_REVISIONS_SQL)
+        now = dict(cursor.fetchall())
+    for list_id, revision in list(_copy.revisions.items()):
+        if now.get(list_id) != revision:
+            _copy.bits.pop(list_id, None)
+            _copy.revisions.pop(list_id, None)
+
+
+def _forget_all() -> None:
+    _copy.bits.clear()
+    _copy.revisions.clear()
+
+
+def current(db: Any = None) -> bool:
+    """Bring the copy up to date with what other connections committed; False if it cannot be vouched for."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if db.connection is None:
+        db.ensure_connection()
+    if db.vendor == "sqlite":
+        raw = db.connection
+        version = raw.execute("PRAGMA data_version").fetchone()[0]
+        if raw is not _copy.sqlite_conn or version != _copy.data_version:
+            with _copy.lock:
+                # data_version values of different connections are not comparable: a new one re-reads.
+                _reload_revisions(db)
+                _copy.sqlite_conn, _copy.data_version = raw, version
+        return True
+    if db.vendor == "postgresql":
+        return _postgresql_current(db)
+    return False
+
+
+def _postgresql_current(db: Any) -> bool:
+    with _copy.lock:
+        if _copy.watch is None:
+            if time.monotonic() - _copy.watch_failed_at < RETRY_AFTER:
+                return False
+            try:
+                _copy.watch = _Watch(db)
+            except Exception:  # noqa: BLE001 — any failure to listen means: read rows instead
+                log.warning("status list listener could not connect; verifying against licence rows",
+                            exc_info=True)
+                _copy.watch_failed_at = time.monotonic()
+                return False
+            # Nothing was heard while no one listened.
+            _forget_all()
+            _copy.checked_at = time.monotonic()
+            return True
+        try:
+            heard = _copy.watch.heard()
+        except Exception:  # noqa: BLE001
+            log.warning("status list listener lost; verifying against licence rows until it is back", exc_info=True)
+            _copy.watch.close()
+            _copy.watch, _copy.watch_failed_at = None, time.monotonic()
+            return False
+        if heard or time.monotonic() - _copy.checked_at > CHECK_EVERY:
+            _copy.checked_at = time.monotonic()
+            _reload_revisions(db)
+        return True
+
+
+def bit(list_id: int, index: int, db: Any = None) -> bool | None:
+    """The revocation bit at `index` of our list `list_id` as of now; None if there is no such list or position,
+    or the copy cannot be vouched for (`current()` is False)."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if not current(db):
+        return None
+    bits = _copy.bits.get(list_id)
+    if bits is None:
+        with db.cursor() as cursor:
+            cursor.execute(_BITS_SQL, [list_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        bits = bytearray(row[0])
+        with _copy.lock:
+            _copy.bits[list_id], _copy.revisions[list_id] = bits, row[1]
+    if not 0 <= index < len(bits) * 8:
+        return None
+    return bool(bits[index >> 3] & (0x80 >> (index & 7)))
+
+
+def noted(list_id: int, index: int, db: Any = None) -> None:
+    """Called by the transaction that sets a bit: this process sees it at once, other processes are told
+    when it commits."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    bits = _copy.bits.get(list_id)
+    if bits is not None and 0 <= index < len(bits) * 8:
+        bits[index >> 3] |= 0x80 >> (index & 7)
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(list_id)])
+
+
+def reset() -> None:
+    """Forget the copy and close the listener (tests that swap databases)."""
+    with _copy.lock:
+        if _copy.watch is not None:
+            _copy.watch.close()
+        _copy.watch, _copy.watch_failed_at = None, -RETRY_AFTER
+        _copy.sqlite_conn = _copy.data_version = None
+        _forget_all()
