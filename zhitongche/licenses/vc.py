@@ -309,7 +309,7 @@ _FAST_PATH_MAX_DEPTH = 64
 _ORJSON_JCS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 # Any character above U+FFFF (a 4-byte UTF-8 sequence): there JCS's UTF-16 key order and orjson's
 # code point order can differ, so such documents go to rfc8785.
-_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
+_ASTRAL_LEAD_BYTES = b"\xf0\xf1\xf2\xf3\xf4"
 
 
 def _is_plain_json(value: Any) -> bool:
@@ -353,7 +353,8 @@ def canonicalize(value: Any) -> bytes:
             text = orjson.dumps(value, option=_ORJSON_JCS)
         except TypeError:
             text = b""
-        if text and not _ASTRAL_UTF8.search(text):
+        # Deleting the lead bytes is several times faster than a regular expression search for them.
+        if text and len(text.translate(None, _ASTRAL_LEAD_BYTES)) == len(text):
             return text
     return rfc8785.dumps(value)
 
@@ -521,8 +522,10 @@ def _verify(
     if len(signature) != 64:
         return _fail("malformed_proof_value", method)
 
-    unsecured = {key: value for key, value in credential.items() if key != "proof"}
-    proof_config = {key: value for key, value in proof.items() if key != "proofValue"}
+    unsecured = dict(credential)
+    del unsecured["proof"]
+    proof_config = dict(proof)
+    proof_config.pop("proofValue", None)
     if "@context" in proof_config:
         if not _context_matches(proof_config["@context"], credential.get("@context"), strict_context):
             return _fail("context_mismatch", method)
