@@ -1,5 +1,6 @@
 """Reads of appeals, always through the acting user's scope: lists, detail, suggestions, figures."""
 
+import contextlib
 import datetime
 import hashlib
 import threading
@@ -183,6 +184,30 @@ class AppealDetail:
     attachments: list[dict[str, Any]]
 
 
+def _detail_rows(connection: Any, appeal_id: int) -> tuple[Any, list[Any], list[Any], list[Any]]:
+    """The detail's row (or None) and its co-department, event and attachment rows. On PostgreSQL the four
+    queries go out together in one round trip (psycopg's pipeline mode); a few are wasted on an appeal that
+    turns out to be out of scope, which costs less than waiting for each answer in turn."""
+    statements = _detail_sql(connection)
+    if connection.vendor == "postgresql":
+        with contextlib.ExitStack() as stack:
+            cursors = [stack.enter_context(connection.cursor()) for _ in statements]
+            with connection.connection.pipeline():
+                for cursor, sql in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, [appeal_id])
+            return cursors[0].fetchone(), cursors[1].fetchall(), cursors[2].fetchall(), cursors[3].fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(statements[0], [appeal_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None, [], [], []
+        results = []
+        for sql in statements[1:]:
+            cursor.execute(sql, [appeal_id])
+            results.append(cursor.fetchall())
+    return row, *results
+
+
 def _detail_sql(connection: Any) -> tuple[str, str, str, str]:
     qn = connection.ops.quote_name
     appeals, events = qn(Appeal._meta.db_table), qn(AppealEvent._meta.db_table)
@@ -211,27 +236,20 @@ def appeal_detail(*, user: Any, appeal_id: int, after_action: bool = False) -> A
     if not 0 < appeal_id <= MAX_ID:
         raise NotFound()
     connection = connections[Appeal.objects.db]
-    row_sql, co_sql, timeline_sql, files_sql = _detail_sql(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(row_sql, [appeal_id])
-        row = cursor.fetchone()
-        if row is None:
-            raise NotFound()
-        appeal = _DETAIL.build(connection, row[:len(_DETAIL)])
-        if not after_action and not scopes.may(user, "appeal.view", appeal):
-            raise NotFound()
-        rest = row[len(_DETAIL):]
-        appeal.enterprise = _DETAIL_ENTERPRISE.build(connection, rest[:3])
-        appeal.lead_department = _DETAIL_LEAD.build(connection, rest[3:5]) if appeal.lead_department_id else None
-        appeal.merged_into = _DETAIL_MERGED_INTO.build(connection, rest[5:]) if appeal.merged_into_id else None
-        cursor.execute(co_sql, [appeal_id])
-        co_departments = [code for (code,) in cursor.fetchall()]
-        cursor.execute(timeline_sql, [appeal_id])
-        events = [dict(zip(_DETAIL_EVENT.attnames, _DETAIL_EVENT.convert(connection, r), strict=True))
-                  for r in cursor.fetchall()]
-        cursor.execute(files_sql, [appeal_id])
-        attachments = [dict(zip(_DETAIL_ATTACHMENT.attnames, _DETAIL_ATTACHMENT.convert(connection, r), strict=True))
-                       for r in cursor.fetchall()]
+    row, co_rows, event_rows, file_rows = _detail_rows(connection, appeal_id)
+    if row is None:
+        raise NotFound()
+    appeal = _DETAIL.build(connection, row[:len(_DETAIL)])
+    if not after_action and not scopes.may(user, "appeal.view", appeal):
+        raise NotFound()
+    rest = row[len(_DETAIL):]
+    appeal.enterprise = _DETAIL_ENTERPRISE.build(connection, rest[:3])
+    appeal.lead_department = _DETAIL_LEAD.build(connection, rest[3:5]) if appeal.lead_department_id else None
+    appeal.merged_into = _DETAIL_MERGED_INTO.build(connection, rest[5:]) if appeal.merged_into_id else None
+    co_departments = [code for (code,) in co_rows]
+    events = [dict(zip(_DETAIL_EVENT.attnames, _DETAIL_EVENT.convert(connection, r), strict=True)) for r in event_rows]
+    attachments = [dict(zip(_DETAIL_ATTACHMENT.attnames, _DETAIL_ATTACHMENT.convert(connection, r), strict=True))
+                   for r in file_rows]
     return AppealDetail(appeal=appeal, co_departments=co_departments, events=events, attachments=attachments)
 
 

@@ -77,8 +77,9 @@ def insert_rows_with_ids(table: str, key: str, columns: Sequence[str], rows: Seq
     if connection.vendor == "postgresql":
         # Ids drawn from the table's sequence up front, so that COPY can write them and nothing is looked up.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, len(rows)])
+            # The sequence named once: pg_get_serial_sequence() inside nextval() would be looked up per row.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cursor.fetchone()[0], len(rows)])
             ids = [i for (i,) in cursor.fetchall()]
         insert_rows(table, ("id", *columns), ((i, *row) for i, row in zip(ids, rows, strict=True)), analyze=analyze)
         return {row[at]: i for i, row in zip(ids, rows, strict=True)}

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from zhitongche.core.errors import DomainError
 
@@ -35,6 +37,14 @@ _LOOPBACK = {"127.0.0.1", "::1", "0.0.0.0", "[::1]"}  # noqa: S104 — names we 
 _lock = threading.Lock()
 _private_keys: dict[tuple[str, str], Ed25519PrivateKey] = {}
 _document_cache: dict[str, Any] = {}
+# Names derived from settings, read on every verification (a settings attribute costs a LazyObject lookup).
+_names: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_names(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("PUBLIC_BASE_URL", "ZTC_DID_HOST"):
+        _names.clear()
 
 
 class SigningUnavailable(DomainError):
@@ -67,7 +77,10 @@ def _did_host(configured: str, base_url: str) -> str:
 
 def issuer_did() -> str:
     """Our issuer DID, e.g. did:web:localhost%3A8000."""
-    return _did_web(did_host())
+    did = _names.get("did")
+    if did is None:
+        did = _names["did"] = _did_web(did_host())
+    return did
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +95,10 @@ def status_list_url(list_id: int) -> str:
 
 def status_list_prefix() -> str:
     """What every one of our status list URLs starts with."""
-    return f"{public_base_url()}/credentials/status/"
+    prefix = _names.get("status_prefix")
+    if prefix is None:
+        prefix = _names["status_prefix"] = f"{public_base_url()}/credentials/status/"
+    return prefix
 
 
 def keystore() -> KeyStore:
@@ -178,3 +194,4 @@ def reset_caches() -> None:
     """Forget cached keys and documents (tests that switch keystores)."""
     _private_keys.clear()
     _document_cache.clear()
+    _names.clear()
