@@ -9,6 +9,7 @@ changes nothing.
 """
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -489,7 +490,15 @@ def appeal_act(*, actor: Any, appeal_id: int, action: str, fields: dict[str, Any
 
 # ---------------------------------------------------------------- the deadline sweep
 
-def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
+class _Recipients:
+    """Department and bureau user ids, each looked up once per sweep (many appeals share them)."""
+
+    def __init__(self) -> None:
+        self.department = functools.cache(department_user_ids)
+        self.bureau = functools.cache(bureau_user_ids)
+
+
+def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime, recipients: _Recipients) -> bool:
     """Mark one appeal (overdue, or reminded at 80 % / on the deadline) exactly once, with event and audit."""
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
@@ -502,7 +511,7 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
             appeal.overdue = True
             _commit(appeal, actor="期限巡检", action=Action.OVERDUE, before=before, stage_from=appeal.stage,
                     fields=["overdue"], note="已超过办理期限", data={"due_at": appeal.due_at.isoformat()}, at=now)
-            notify(department_user_ids(appeal.lead_department_id) + bureau_user_ids(appeal.region_id), kind="overdue",
+            notify(recipients.department(appeal.lead_department_id) + recipients.bureau(appeal.region_id), kind="overdue",
                    appeal=appeal, message=f"诉求 {appeal.number} 已超期（期限 {appeal.due_at:%Y-%m-%d}）")
             return True
         field = "reminded_80" if kind == "remind_80" else "reminded_due"
@@ -512,7 +521,7 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
         appeal.save(update_fields=[field, "updated_at"])
         audit.record(actor="期限巡检", action=f"appeal.{kind}", obj=appeal, changes={field: [False, True]})
         text = ("办理时限已过 80%" if kind == "remind_80" else "今天是办理期限") + f"（{appeal.due_at:%Y-%m-%d %H:%M}）"
-        notify(department_user_ids(appeal.lead_department_id), kind=kind, appeal=appeal,
+        notify(recipients.department(appeal.lead_department_id), kind=kind, appeal=appeal,
                message=f"诉求 {appeal.number}：{text}")
         return True
 
@@ -522,12 +531,13 @@ def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     running = Appeal.objects.filter(stage__in=RUNNING_STAGES, due_at__isnull=False)
     counts = {"overdue": 0, "remind_80": 0, "remind_due": 0}
+    recipients = _Recipients()
     for pk in running.filter(overdue=False, due_at__lt=now).values_list("pk", flat=True):
-        counts["overdue"] += _sweep_one(pk, "overdue", now)
+        counts["overdue"] += _sweep_one(pk, "overdue", now, recipients)
     # The deadline day: the due date is today (Asia/Shanghai) and it has not passed yet.
     for pk in running.filter(reminded_due=False, due_at__gte=now, due_at__lte=end_of_day(local_date(now))
                              ).values_list("pk", flat=True):
-        counts["remind_due"] += _sweep_one(pk, "remind_due", now)
+        counts["remind_due"] += _sweep_one(pk, "remind_due", now, recipients)
     # 80 % of the time from the start of the current round (the last reopening, else the dispatch) to the
     # deadline has elapsed; the start comes in the same query, not one query per running appeal.
     reopened = (AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action=Action.EVALUATE, stage_to=Stage.HANDLING)
@@ -537,5 +547,5 @@ def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
                   .values_list("pk", "due_at", "round_start"))
     for pk, due_at, start in candidates:
         if start is not None and due_at is not None and now >= start + (due_at - start) * 0.8:
-            counts["remind_80"] += _sweep_one(pk, "remind_80", now)
+            counts["remind_80"] += _sweep_one(pk, "remind_80", now, recipients)
     return counts

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from zhitongche.appeals import services
 from zhitongche.appeals.models import AppealEvent, Notification, Stage
@@ -44,6 +46,18 @@ def test_sweep_reminds_at_80_percent_and_on_deadline_then_marks_overdue_once_eac
     assert "overdue" in kinds_for(world.bureau) and "overdue" in kinds_for(world.bureau_tiedong)
     assert "overdue" not in kinds_for(world.bureau_tiexi)
     assert AppealEvent.objects.filter(appeal=appeal, action="overdue").count() == 1
+
+
+def test_sweep_looks_up_the_recipients_of_many_appeals_once(world, clock):
+    for _ in range(4):
+        dispatched_general(world, clock)
+    clock(2025, 11, 12, 9, 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.sweep_deadlines()["overdue"] == 4
+    user_lookups = [q for q in queries.captured_queries
+                    if q["sql"].startswith("SELECT") and 'FROM "accounts_user"' in q["sql"]]
+    assert len(user_lookups) == 2  # the department's users and the bureau's, not two per appeal
+    assert kinds_for(world.rsj).count("overdue") == 4 and kinds_for(world.bureau).count("overdue") == 4
 
 
 def test_overdue_list_for_the_bureau(world, clock, api):
