@@ -52,12 +52,14 @@ def license_list(*, user: Any, q: str = "", type_code: str = "", status: str = "
     return qs
 
 
-def license_get(*, user: Any, identifier: Any) -> License:
-    """One visible licence by identifier (typed forms accepted); NotFound when absent or out of scope."""
+def license_get(*, user: Any, identifier: Any, for_update: bool = False) -> License:
+    """One visible licence by identifier (typed forms accepted); NotFound when absent or out of scope.
+    `for_update` locks its row for the caller's transaction."""
     canonical = identifiers.normalize_identifier(str(identifier or ""))
     if not identifiers.is_valid_identifier(canonical):
         raise NotFound("证照编号无效或证照不存在", code="not_found")
-    return scopes.get_visible(user, _base(), identifier=canonical)
+    return scopes.get_visible(user, _base().select_for_update(of=("self",)) if for_update else _base(),
+                              identifier=canonical)
 
 
 def license_versions(lic: License) -> list[License]:

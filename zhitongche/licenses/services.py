@@ -353,9 +353,7 @@ def _locked_for_action(actor: Any, identifier: Any, action: str) -> License:
     """The visible licence, locked, checked for permission and for the transition table."""
     from . import selectors
 
-    selectors.license_get(user=actor, identifier=identifier)  # 404 outside the caller's scope
-    lic = (License.objects.select_for_update().select_related("license_type__department", "holder")
-           .get(identifier=identifiers.normalize_identifier(str(identifier))))
+    lic = selectors.license_get(user=actor, identifier=identifier, for_update=True)  # 404 outside the caller's scope
     _require_issuer(actor, lic.license_type, f"license.{action}", lic)
     if lic.status not in TRANSITIONS[action]:
         raise Conflict(f"证照当前状态为「{lic.effective_status_label}」，不能{ACTION_LABELS[action]}",
