@@ -133,7 +133,7 @@ def detail(user: Any, found: selectors.AppealDetail) -> dict[str, Any]:
                          "event_action": actions.get(a["event_id"])}
                         for a in found.attachments],
         "actions": selectors.available_actions(user, appeal),
-        "suggestions": selectors.suggestions(user=user, appeal=appeal),
+        "suggestions": selectors.suggestions(user=user, appeal=appeal, last_dispatch=found.last_dispatch),
         "duplicate_of": selectors.duplicate_hint(user=user, appeal=appeal),
     }
 

@@ -182,30 +182,36 @@ class AppealDetail:
     co_departments: list[str]
     events: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
+    last_dispatch: int | None = None  # for users shown suggestions: suggester_version()'s mark, read alongside
 
 
-def _detail_rows(connection: Any, appeal_id: int) -> tuple[Any, list[Any], list[Any], list[Any]]:
-    """The detail's row (or None) and its co-department, event and attachment rows. On PostgreSQL the four
-    queries go out together in one round trip (psycopg's pipeline mode); a few are wasted on an appeal that
-    turns out to be out of scope, which costs less than waiting for each answer in turn."""
-    statements = _detail_sql(connection)
+def _detail_rows(connection: Any, appeal_id: int, *, with_dispatch_mark: bool
+                 ) -> tuple[Any, list[Any], list[Any], list[Any], int | None]:
+    """The detail's row (or None), its co-department, event and attachment rows, and (if asked) the suggester's
+    dispatch mark. On PostgreSQL the queries go out together in one round trip (psycopg's pipeline mode); a few
+    are wasted on an appeal that turns out to be out of scope, which costs less than waiting for each answer."""
+    statements: list[tuple[str, list[Any]]] = [(sql, [appeal_id]) for sql in _detail_sql(connection)]
+    if with_dispatch_mark:
+        statements.append(_dispatch_mark_sql(connection))
     if connection.vendor == "postgresql":
         with contextlib.ExitStack() as stack:
             cursors = [stack.enter_context(connection.cursor()) for _ in statements]
             with connection.connection.pipeline():
-                for cursor, sql in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, [appeal_id])
-            return cursors[0].fetchone(), cursors[1].fetchall(), cursors[2].fetchall(), cursors[3].fetchall()
-    with connection.cursor() as cursor:
-        cursor.execute(statements[0], [appeal_id])
-        row = cursor.fetchone()
-        if row is None:
-            return None, [], [], []
-        results = []
-        for sql in statements[1:]:
-            cursor.execute(sql, [appeal_id])
-            results.append(cursor.fetchall())
-    return row, *results
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params)
+            row, *lists = [cursors[0].fetchone(), *(c.fetchall() for c in cursors[1:])]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(*statements[0])
+            row = cursor.fetchone()
+            if row is None:
+                return None, [], [], [], None
+            lists = []
+            for sql, params in statements[1:]:
+                cursor.execute(sql, params)
+                lists.append(cursor.fetchall())
+    mark = (lists[3][0][0] or 0) if with_dispatch_mark else None
+    return row, lists[0], lists[1], lists[2], mark
 
 
 def _detail_sql(connection: Any) -> tuple[str, str, str, str]:
@@ -236,7 +242,8 @@ def appeal_detail(*, user: Any, appeal_id: int, after_action: bool = False) -> A
     if not 0 < appeal_id <= MAX_ID:
         raise NotFound()
     connection = connections[Appeal.objects.db]
-    row, co_rows, event_rows, file_rows = _detail_rows(connection, appeal_id)
+    row, co_rows, event_rows, file_rows, last_dispatch = _detail_rows(
+        connection, appeal_id, with_dispatch_mark=_shown_suggestions(user))
     if row is None:
         raise NotFound()
     appeal = _DETAIL.build(connection, row[:len(_DETAIL)])
@@ -250,7 +257,8 @@ def appeal_detail(*, user: Any, appeal_id: int, after_action: bool = False) -> A
     events = [dict(zip(_DETAIL_EVENT.attnames, _DETAIL_EVENT.convert(connection, r), strict=True)) for r in event_rows]
     attachments = [dict(zip(_DETAIL_ATTACHMENT.attnames, _DETAIL_ATTACHMENT.convert(connection, r), strict=True))
                    for r in file_rows]
-    return AppealDetail(appeal=appeal, co_departments=co_departments, events=events, attachments=attachments)
+    return AppealDetail(appeal=appeal, co_departments=co_departments, events=events, attachments=attachments,
+                        last_dispatch=last_dispatch)
 
 
 _ROW = Columns(Appeal, [f.name for f in Appeal._meta.concrete_fields])
@@ -346,14 +354,20 @@ def _departments_digest() -> str:
     return digest
 
 
-def suggester_version() -> str:
-    """A cheap key that changes when a dispatch happens or (within DUTIES_TTL) a department's duties change."""
-    connection = connections[AppealEvent.objects.db]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(AppealEvent._meta.db_table)} "  # noqa: S608
-                       "WHERE action = %s", [Action.DISPATCH.value])
-        (last,) = cursor.fetchone()
-    return f"{last or 0}:{_departments_digest()}"
+def _dispatch_mark_sql(connection: Any) -> tuple[str, list[str]]:
+    return (f"SELECT MAX(id) FROM {connection.ops.quote_name(AppealEvent._meta.db_table)} "  # noqa: S608
+            "WHERE action = %s", [Action.DISPATCH.value])
+
+
+def suggester_version(last_dispatch: int | None = None) -> str:
+    """A cheap key that changes when a dispatch happens or (within DUTIES_TTL) a department's duties change;
+    `last_dispatch`, when the caller has just read it (appeal_detail), saves the query."""
+    if last_dispatch is None:
+        connection = connections[AppealEvent.objects.db]
+        with connection.cursor() as cursor:
+            cursor.execute(*_dispatch_mark_sql(connection))
+            last_dispatch = cursor.fetchone()[0] or 0
+    return f"{last_dispatch}:{_departments_digest()}"
 
 
 def _build_suggester() -> suggest.Suggester:
@@ -365,11 +379,17 @@ def _build_suggester() -> suggest.Suggester:
     return suggest.build_suggester(duties, history)
 
 
-def suggestions(*, user: Any, appeal: Appeal, k: int = 3) -> list[dict[str, Any]] | None:
-    """Up to k likely lead departments with reasons, for bureau users only (None for everyone else)."""
-    if not scopes.may(user, "appeal.suggestions", appeal) or user.role not in (Role.BUREAU, Role.ADMIN):
+def _shown_suggestions(user: Any) -> bool:
+    return user.role in (Role.BUREAU, Role.ADMIN)
+
+
+def suggestions(*, user: Any, appeal: Appeal, k: int = 3, last_dispatch: int | None = None
+                ) -> list[dict[str, Any]] | None:
+    """Up to k likely lead departments with reasons, for bureau users only (None for everyone else);
+    `last_dispatch` as suggester_version() takes it."""
+    if not _shown_suggestions(user) or not scopes.may(user, "appeal.suggestions", appeal):
         return None
-    version = suggester_version()
+    version = suggester_version(last_dispatch)
     key = (version, appeal.pk)
     with _suggestion_lock:
         if key in _suggestion_cache:
