@@ -242,7 +242,12 @@ class AppealEvent(models.Model):
         verbose_name = "诉求办理记录"
         verbose_name_plural = "诉求办理记录"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["appeal", "at"]), models.Index(fields=["action", "id"])]
+        indexes = [
+            models.Index(fields=["appeal", "at"]),
+            # The dispatch suggester's mark, MAX(id) of the dispatch events (selectors.suggester_version): partial,
+            # because with (action, id) PostgreSQL preferred walking the primary key back past newer events.
+            models.Index(fields=["id"], condition=models.Q(action="dispatch"), name="appeal_event_dispatch_mark"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -354,9 +354,11 @@ def _departments_digest() -> str:
     return digest
 
 
-def _dispatch_mark_sql(connection: Any) -> tuple[str, list[str]]:
+def _dispatch_mark_sql(connection: Any) -> tuple[str, list[Any]]:
+    # The action is written into the SQL, not bound: a prepared statement's generic plan could not match a
+    # parameter to the partial index appeal_event_dispatch_mark.
     return (f"SELECT MAX(id) FROM {connection.ops.quote_name(AppealEvent._meta.db_table)} "  # noqa: S608
-            "WHERE action = %s", [Action.DISPATCH.value])
+            f"WHERE action = '{Action.DISPATCH.value}'", [])
 
 
 def suggester_version(last_dispatch: int | None = None) -> str:
