@@ -32,7 +32,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     Django's serialized rollback would do this, but it clashes with the content types that the flush's
     post_migrate signal recreates; reloading the reference data ourselves is simpler and cheap."""
     yield
-    if _transactional(item):
+    # With no next item the session's fixtures are gone, the test database with them: nothing to restore.
+    if _transactional(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

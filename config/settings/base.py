@@ -107,11 +107,13 @@ def database_from_url(url: str | None) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
-    elif config["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("ZTC_PG_PREPARE", "1") != "0":
-        # Server-side binding with prepared statements: PostgreSQL spent more time planning the short queries of a
-        # request (0.13–0.18 ms each) than running them (≈ 0.04 ms); prepared on a persistent connection, each is
-        # planned once. ZTC_PG_PREPARE=0 turns this off (a transaction-pooling pgbouncer older than 1.21).
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 2}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "zhitongche.core.pgbackend"  # Django's, with a health check that needs no round trip
+        if os.environ.get("ZTC_PG_PREPARE", "1") != "0":
+            # Server-side binding with prepared statements: PostgreSQL spent more time planning the short queries of
+            # a request (0.13–0.18 ms each) than running them (≈ 0.04 ms); prepared on a persistent connection, each
+            # is planned once. ZTC_PG_PREPARE=0 turns this off (a transaction-pooling pgbouncer older than 1.21).
+            config["OPTIONS"] = {**config.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 2}
     # Persistent connections: otherwise each request pays to connect — about 6 ms on PostgreSQL, 1–2 ms on
     # SQLite (reading the schema of ~240 objects; closing the last connection checkpoints the WAL).
     config["CONN_MAX_AGE"] = 60
