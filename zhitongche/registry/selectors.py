@@ -49,8 +49,9 @@ def enterprise_list(*, user: Any, q: str = "", region: str = "", township: str =
         qs = qs.filter(status=status)
     if covered in ("yes", "no"):
         qs = qs.filter(_active_primary()) if covered == "yes" else qs.exclude(_active_primary())
-    if steward:
-        qs = qs.filter(assignments__steward_id=steward, assignments__until__isnull=True)
+    if steward:  # their enterprises as primary steward: the number steward_list() shows links here
+        qs = qs.filter(assignments__steward_id=steward, assignments__role=AssignmentRole.PRIMARY,
+                       assignments__until__isnull=True)
     return qs.order_by("id")
 
 
@@ -76,6 +77,15 @@ def primary_stewards(enterprises: list[Enterprise]) -> dict[int, Steward]:
 def steward_list(*, user: Any, q: str = "", region: str = "", department: str = "",
                  active: str = "") -> QuerySet[Steward]:
     """Visible stewards with the number of enterprises they are currently primary for."""
+    return _with_enterprise_count(_stewards(user=user, q=q, region=region, department=department, active=active))
+
+
+def steward_choices(*, user: Any, region: str) -> QuerySet[Steward]:
+    """Visible active stewards of a region for a picker (no counting: that groups every assignment)."""
+    return _stewards(user=user, region=region, active="yes")
+
+
+def _stewards(*, user: Any, q: str = "", region: str = "", department: str = "", active: str = "") -> QuerySet[Steward]:
     qs = scopes.visible(user, Steward.objects.select_related("department", "region"))
     if q:
         qs = qs.filter(Q(name__contains=q.strip()) | Q(phone__startswith=q.strip()))
@@ -85,7 +95,7 @@ def steward_list(*, user: Any, q: str = "", region: str = "", department: str = 
         qs = qs.filter(department__code=department)
     if active in ("yes", "no"):
         qs = qs.filter(active=active == "yes")
-    return _with_enterprise_count(qs).order_by("id")
+    return qs.order_by("id")
 
 
 def _with_enterprise_count(qs: QuerySet[Steward]) -> QuerySet[Steward]:

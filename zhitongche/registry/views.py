@@ -46,7 +46,7 @@ def enterprise(request: HttpRequest, pk: int) -> HttpResponse:
     may_assign = scopes.may(request.user, "enterprise.assign", e)
     return render(request, "registry/enterprise.html", {
         "e": e, "assignments": selectors.enterprise_assignments(enterprise=e), "may_assign": may_assign,
-        "stewards": selectors.steward_list(user=request.user, region=e.region_id, active="yes")[:200]
+        "stewards": selectors.steward_choices(user=request.user, region=e.region_id)[:200]
         if may_assign else [],
     })
 

@@ -44,6 +44,16 @@ def test_steward_sees_only_their_enterprises_and_enterprise_itself(make_user, ap
     assert [e["uscc"] for e in api(eu).get("/api/v1/enterprises").json()["items"]] == [ent.uscc]
 
 
+def test_a_stewards_count_is_the_list_behind_it(make_user, api, registry):
+    steward = Steward.objects.filter(assignments__role="primary", assignments__until__isnull=True).first()
+    other = registry.exclude(assignments__steward=steward).first()
+    Assignment.objects.create(enterprise=other, steward=steward, role="backup", since=other.created_at.date())
+    client = api(make_user("admin"))
+    count = next(s["enterprise_count"] for s in client.get("/api/v1/stewards", q=steward.phone).json()["items"])
+    listed = client.get("/api/v1/enterprises", steward=steward.pk).json()
+    assert listed["count"] == count > 0 and other.uscc not in {e["uscc"] for e in listed["items"]}
+
+
 def test_department_sees_per_responsibility(make_user, api, registry):
     fgw = api(make_user("department", department="FGW")).get("/api/v1/enterprises").json()
     assert fgw["count"] == registry.filter(is_key_project=True).count() and "key_project" in fgw["items"][0]["categories"]
@@ -112,6 +122,8 @@ def test_pages_render_with_links(make_user, client, registry):
     e = registry.first()
     detail = client.get(f"/registry/enterprises/{e.pk}/").content.decode()
     assert e.name in detail and e.category_labels in detail and e.categories[0] not in detail  # 中文, not codes
+    picker = Steward.objects.filter(region_id=e.region_id, active=True).order_by("id").first()
+    assert 'id="assign-steward"' in detail and f'<option value="{picker.pk}">{picker.name}' in detail
     s = Steward.objects.filter(assignments__isnull=False).first()
     page = client.get(f"/registry/stewards/{s.pk}/").content.decode()
     assert Assignment.objects.filter(steward=s).first().enterprise.name in page
