@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
 from zhitongche.accounts import scopes
 from zhitongche.core.errors import NotFound
@@ -21,10 +21,9 @@ def item_get(*, code: str) -> ServiceItem:
 
 def item_guides(*, item: ServiceItem, limit: int = 20) -> list[Guide]:
     """Guides written for an item, city level first."""
-    order = ["city", "district", "township", "village"]
-    guides = list(item.guides.select_related("division").order_by("id")[:500])
-    guides.sort(key=lambda g: (order.index(g.level) if g.level in order else 9, g.id))
-    return guides[:limit]
+    rank = Case(*(When(level=level, then=n) for n, level in enumerate(("city", "district", "township", "village"))),
+                default=9)
+    return list(item.guides.select_related("division").order_by(rank, "id")[:limit])
 
 
 def item_scenarios(*, item: ServiceItem) -> QuerySet[Scenario]:

@@ -116,6 +116,22 @@ def test_guides_at_four_levels_linked_to_items_and_searchable(make_user, api, cl
     assert (again["created"], again["updated"]) == (0, 0)
 
 
+def test_an_items_guides_city_level_first(make_user, api):
+    from zhitongche.catalog.models import ServiceItem
+    from zhitongche.catalog.selectors import item_guides
+
+    admin = api(make_user("admin"))
+    upload(admin, "service_items", csv_bytes(HEADER, [["鞍山市公安局", "", "户口登记", "T-HK", "20", "", "", ""]]))
+    rows = [["V1", "社区指南", "村（社区）级", "解放社区便民服务站", "210302002001", "T-HK", ""],
+            ["D1", "区县指南", "区县级", "铁东区人民政府", "210302", "T-HK", ""],
+            ["C1", "市级指南", "市级", "鞍山市公安局", "210300", "T-HK", ""],
+            ["V2", "社区指南二", "村（社区）级", "解放社区便民服务站", "210302002001", "T-HK", ""]]
+    assert upload(admin, "guides", csv_bytes(GUIDE_HEADER, rows)).json()["created"] == 4
+    item = ServiceItem.objects.get(item_code="T-HK")
+    assert [g.code for g in item_guides(item=item)] == ["C1", "D1", "V1", "V2"]
+    assert [g.code for g in item_guides(item=item, limit=2)] == ["C1", "D1"]
+
+
 def test_district_officer_imports_guides_of_their_territory_only(make_user, api):
     officer = api(make_user("department", department="D210302"))
     rows = [["G1", "指南甲", "乡镇（街道）级", "解放街道", "210302002", "", ""],
