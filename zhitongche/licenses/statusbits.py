@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from . import vc
 from .models import StatusList
 
 CHANNEL = "ztc_status_lists"
@@ -182,7 +183,7 @@ def bit(list_id: int, index: int, db: Any = None) -> bool | None:
             _copy.bits[list_id], _copy.revisions[list_id] = bits, row[1]
     if not 0 <= index < len(bits) * 8:
         return None
-    return bool(bits[index >> 3] & (0x80 >> (index & 7)))
+    return vc.get_bit(bits, index)
 
 
 def noted(list_id: int, index: int, db: Any = None) -> None:
@@ -191,7 +192,7 @@ def noted(list_id: int, index: int, db: Any = None) -> None:
     db = db or connections[DEFAULT_DB_ALIAS]
     bits = _copy.bits.get(list_id)
     if bits is not None and 0 <= index < len(bits) * 8:
-        bits[index >> 3] |= 0x80 >> (index & 7)
+        vc.set_bit(bits, index)
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(list_id)])
