@@ -324,7 +324,8 @@ class EnterpriseImport(ImportKind):
     def write(self, ctx: EnterpriseContext, records: list[Any], actor: Any,
               dry_run: bool) -> tuple[int, int]:
         """Insert new entities, update changed ones, (re)assign primary stewards; unchanged rows do nothing."""
-        now = timezone.now()
+        # Adapted for the database once, not once per row and column by the driver.
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         today = timezone.localdate()
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -334,7 +335,7 @@ class EnterpriseImport(ImportKind):
         for _row, uscc, values, steward in records:
             old = ctx.existing.get(uscc)
             if old is None:
-                inserts.append((uscc, *(d if v is KEEP else v for v, d in zip(values, DEFAULTS, strict=True)),
+                inserts.append((uscc, *[d if v is KEEP else v for v, d in zip(values, DEFAULTS, strict=True)],
                                 now, now))
                 if steward:
                     new_primary.append((uscc, steward))
