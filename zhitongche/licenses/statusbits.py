@@ -12,9 +12,10 @@ a stale *clear* bit would be wrong, so every copy is checked against commits of 
   `revision` values are read again (one small query) and the lists whose revision moved are dropped.
 - PostgreSQL: a bit change sends `NOTIFY ztc_status_lists` with its transaction; each process keeps one extra
   connection listening, polls its socket (no thread, no query) before trusting a copy, and reads the revisions
-  again when anything arrived, and at least every CHECK_EVERY seconds. A notification reaches the other processes
-  within a millisecond of the commit; while the listener cannot be opened, `current()` answers False and the
-  verifier reads the row, as before.
+  again when anything arrived, and at least every CHECK_EVERY seconds. The server passes a notification on just
+  after the commit (on the project's machine: already readable when the commit returned in 289 of 300 tries, else
+  within 23 µs); while the listener cannot be opened, `current()` answers False and the verifier reads the row,
+  as before.
 - Any other engine: never trusted.
 
 The writing process sets the bit in its own copy at once (`noted`), so it sees its own change before committing.
