@@ -14,8 +14,8 @@ a stale *clear* bit would be wrong, so every copy is checked against commits of 
   connection listening, polls its socket (no thread, no query) before trusting a copy, and reads the revisions
   again when anything arrived, and at least every CHECK_EVERY seconds. The server passes a notification on just
   after the commit (on the project's machine: already readable when the commit returned in 289 of 300 tries, else
-  within 23 µs); while the listener cannot be opened, `current()` answers False and the verifier reads the row,
-  as before.
+  within 23 µs). A listener must hear its own test notification when it connects (behind a transaction-pooling
+  proxy it would not); while there is none, `current()` answers False and the verifier reads the row, as before.
 - Any other engine: never trusted.
 
 The writing process sets the bit in its own copy at once (`noted`), so it sees its own change before committing.
@@ -57,17 +57,18 @@ class _Copy:
         self.watch: _Watch | None = None
         self.watch_failed_at = -RETRY_AFTER
         self.checked_at = 0.0
+        # Moves with every reload: bits read before a reload may be stale and are not kept.
+        self.generation = 0
         self.lock = threading.Lock()
 
 
 _copy = _Copy()
-_inherited: list[Any] = []  # listeners of a parent process: never closed here (that would end the parent's)
 
 
 def _after_fork() -> None:
+    # A fresh copy: the parent's listener is the parent's (psycopg closes a connection only in the process that
+    # opened it, so dropping it here is safe).
     global _copy
-    if _copy.watch is not None:
-        _inherited.append(_copy.watch)
     _copy = _Copy()
 
 
@@ -80,15 +81,23 @@ class _Watch:
     def __init__(self, db: Any) -> None:
         params = db.get_connection_params()
         # A listener whose peer vanished silently would never hear again: keepalives notice it.
-        params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3, connect_timeout=2)
         self.conn = db.Database.connect(**params, autocommit=True)
-        self.conn.execute(f"LISTEN {CHANNEL}")
-        self.fd = self.conn.fileno()
+        try:
+            self.conn.execute(f"LISTEN {CHANNEL}")
+            # A listener that cannot hear its own notification (behind a transaction-pooling proxy) is no listener.
+            self.conn.execute("SELECT pg_notify(%s, 'probe')", [CHANNEL])
+            if not list(self.conn.notifies(timeout=1, stop_after=1)):
+                raise OSError("status list listener did not hear its own notification")
+        except BaseException:
+            self.close()
+            raise
+        self.poll = select.poll()
+        self.poll.register(self.conn.fileno(), select.POLLIN)
 
     def heard(self) -> bool:
         """Whether a notification arrived since the last call; raises OSError or psycopg's error when closed."""
-        ready, _, _ = select.select([self.fd], [], [], 0)
-        if not ready:
+        if not self.poll.poll(0):
             return False
         for _ in self.conn.notifies(timeout=0):
             pass
@@ -103,10 +112,16 @@ class _Watch:
 
 
 def _reload_revisions(db: Any) -> None:
-    """Drop every list whose revision moved (or that is gone); they are read again when asked for."""
-    with db.cursor() as cursor:
-        cursor.execute(_REVISIONS_SQL)
-        now = dict(cursor.fetchall())
+    """Drop every list whose revision moved (or that is gone); they are read again when asked for. On failure
+    drop them all: what called for the reload (a notification) is spent."""
+    _copy.generation += 1
+    try:
+        with db.cursor() as cursor:
+            cursor.execute(_REVISIONS_SQL)
+            now = dict(cursor.fetchall())
+    except BaseException:
+        _forget_all()
+        raise
     for list_id, revision in list(_copy.revisions.items()):
         if now.get(list_id) != revision:
             _copy.bits.pop(list_id, None)
@@ -114,8 +129,21 @@ def _reload_revisions(db: Any) -> None:
 
 
 def _forget_all() -> None:
+    _copy.generation += 1
     _copy.bits.clear()
     _copy.revisions.clear()
+
+
+def _load(list_id: int, db: Any) -> tuple[bytearray, int] | None:
+    """A list's bits and revision as stored now, or None if there is no such list."""
+    with db.cursor() as cursor:
+        cursor.execute(_BITS_SQL, [list_id])
+        row = cursor.fetchone()
+    return (bytearray(row[0]), row[1]) if row else None
+
+
+def _bit_of(bits: bytearray, index: int) -> bool | None:
+    return vc.get_bit(bits, index) if 0 <= index < len(bits) * 8 else None
 
 
 def current(db: Any = None) -> bool:
@@ -161,30 +189,34 @@ def _postgresql_current(db: Any) -> bool:
             _copy.watch, _copy.watch_failed_at = None, time.monotonic()
             return False
         if heard or time.monotonic() - _copy.checked_at > CHECK_EVERY:
-            _copy.checked_at = time.monotonic()
             _reload_revisions(db)
+            _copy.checked_at = time.monotonic()
         return True
 
 
 def bit(list_id: int, index: int, db: Any = None) -> bool | None:
-    """The revocation bit at `index` of our list `list_id` as of now; None if there is no such list or position,
-    or the copy cannot be vouched for (`current()` is False)."""
+    """The revocation bit at `index` of our list `list_id` as of now, from this process's copy; None if there is
+    no such list or position, or the copy cannot be vouched for (`current()` is False)."""
     db = db or connections[DEFAULT_DB_ALIAS]
     if not current(db):
         return None
     bits = _copy.bits.get(list_id)
     if bits is None:
-        with db.cursor() as cursor:
-            cursor.execute(_BITS_SQL, [list_id])
-            row = cursor.fetchone()
-        if row is None:
+        generation = _copy.generation
+        loaded = _load(list_id, db)
+        if loaded is None:
             return None
-        bits = bytearray(row[0])
+        bits = loaded[0]
         with _copy.lock:
-            _copy.bits[list_id], _copy.revisions[list_id] = bits, row[1]
-    if not 0 <= index < len(bits) * 8:
-        return None
-    return vc.get_bit(bits, index)
+            if _copy.generation == generation:  # no reload since the read, which may then have missed a change
+                _copy.bits[list_id], _copy.revisions[list_id] = loaded
+    return _bit_of(bits, index)
+
+
+def stored_bit(list_id: int, index: int, db: Any = None) -> bool | None:
+    """The revocation bit as stored now, read from the database (None if there is no such list or position)."""
+    loaded = _load(list_id, db or connections[DEFAULT_DB_ALIAS])
+    return _bit_of(loaded[0], index) if loaded else None
 
 
 def noted(list_id: int, index: int, db: Any = None) -> None:

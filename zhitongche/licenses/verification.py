@@ -86,12 +86,6 @@ def _our_slot(entry: Any) -> tuple[int, int] | None:
     return int(url[len(prefix):][:18]), int(index_text[:12])
 
 
-def _bit_from_our_list(entry: Any) -> bool | None:
-    """The revocation bit from one of our status lists named by a credentialStatus; None if unreadable."""
-    slot = _our_slot(entry)
-    return statusbits.bit(*slot) if slot else None
-
-
 def _subject_identifier(credential: dict[str, Any]) -> str | None:
     subject = credential.get("credentialSubject")
     number = subject.get("licenseNumber") if isinstance(subject, dict) else None
@@ -121,8 +115,9 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     entry = credential.get("credentialStatus")
     issuer = credential.get("issuer")
     ours = (issuer.get("id") if isinstance(issuer, dict) else issuer) == keys.issuer_did()
+    slot = _our_slot(entry)
     row = None
-    if result.valid and ours and identifier and _bit_from_our_list(entry) is False:
+    if result.valid and ours and identifier and slot and statusbits.bit(*slot) is False:
         status = LicenseStatus.ACTIVE.value  # our signature on a clear bit: active unless past its validUntil
     elif identifier:
         row = _license_row(identifier, moment)
@@ -139,7 +134,7 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     elif result.valid and status is None:
         if ours:
             errors.append("unknown_license")
-        bit = _bit_from_our_list(entry)
+        bit = statusbits.stored_bit(*slot) if slot else None  # rare: no copy needed
         if bit is None:
             errors.append("status_list_unavailable")
         else:

@@ -2,7 +2,6 @@
 bit set by another connection or process is seen at once."""
 
 import os
-import select
 import sqlite3
 import subprocess
 import sys
@@ -10,11 +9,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.utils import ConnectionHandler
 from django.test.utils import CaptureQueriesContext
 
-from zhitongche.licenses import services, statusbits, verification
+from zhitongche.licenses import services, statusbits, vc, verification
 from zhitongche.licenses.models import License, StatusList
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,7 +46,7 @@ def _credential(issuer, lic):
 
 def _set(bits: bytes, index: int) -> bytes:
     out = bytearray(bits)
-    out[index >> 3] |= 0x80 >> (index & 7)
+    vc.set_bit(out, index)
     return bytes(out)
 
 
@@ -78,7 +77,10 @@ def test_revoked_and_superseded_are_read_from_the_row(issue, issuer, row_reads):
     assert row_reads == [revoked.identifier, changed.identifier]
 
 
-def test_sqlite_copy_follows_a_commit_of_another_connection(tmp_path, django_db_blocker):
+@pytest.fixture
+def lists_file(tmp_path, django_db_blocker):
+    """A SQLite file with one status list (id 7, all clear), the connection of "another process" to it, and a
+    Django connection for this one."""
     path = tmp_path / "lists.sqlite3"
     other = sqlite3.connect(path)
     other.execute(f"CREATE TABLE {StatusList._meta.db_table} (id INTEGER PRIMARY KEY, bits BLOB, revision INTEGER)")
@@ -86,17 +88,46 @@ def test_sqlite_copy_follows_a_commit_of_another_connection(tmp_path, django_db_
     other.commit()
     db = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}})["default"]
     with django_db_blocker.unblock():
-        assert statusbits.bit(7, 4242, db=db) is False
-        assert statusbits.bit(7, 99, db=db) is False
-        other.execute(f"UPDATE {StatusList._meta.db_table} SET bits = ?, revision = 2",  # noqa: S608
-                      [_set(bytes(16384), 4242)])
-        other.commit()
-        assert statusbits.bit(7, 4242, db=db) is True
-        assert statusbits.bit(7, 99, db=db) is False
-        assert statusbits.bit(8, 1, db=db) is None  # no such list
-        assert statusbits.bit(7, 16384 * 8, db=db) is None  # no such position
+        yield db, other
         db.close()
     other.close()
+
+
+def test_sqlite_copy_follows_a_commit_of_another_connection(lists_file):
+    db, other = lists_file
+    assert statusbits.bit(7, 4242, db=db) is False
+    assert statusbits.bit(7, 99, db=db) is False
+    other.execute(f"UPDATE {StatusList._meta.db_table} SET bits = ?, revision = 2",  # noqa: S608
+                  [_set(bytes(16384), 4242)])
+    other.commit()
+    assert statusbits.bit(7, 4242, db=db) is True
+    assert statusbits.bit(7, 99, db=db) is False
+    assert statusbits.bit(8, 1, db=db) is None  # no such list
+    assert statusbits.bit(7, 16384 * 8, db=db) is None  # no such position
+
+
+def test_bits_read_before_a_reload_are_not_kept(lists_file, monkeypatch):
+    db, _ = lists_file
+    real = statusbits._load
+
+    def load_while_another_thread_reloads(list_id, db):
+        loaded = real(list_id, db)
+        statusbits._copy.generation += 1  # what a concurrent _reload_revisions does
+        return loaded
+
+    monkeypatch.setattr(statusbits, "_load", load_while_another_thread_reloads)
+    assert statusbits.bit(7, 5, db=db) is False
+    assert 7 not in statusbits._copy.bits
+
+
+def test_a_failed_reload_forgets_the_copy(lists_file):
+    db, other = lists_file
+    assert statusbits.bit(7, 5, db=db) is False and 7 in statusbits._copy.bits
+    other.execute(f"ALTER TABLE {StatusList._meta.db_table} RENAME TO gone")
+    other.commit()
+    with pytest.raises(DatabaseError):
+        statusbits.bit(7, 5, db=db)
+    assert statusbits._copy.bits == {}
 
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY is PostgreSQL's")
@@ -109,7 +140,7 @@ def _other_connection():
 def _delivered() -> None:
     """Wait (at most 10 s) until PostgreSQL has passed the notification on to this process's listener: it does
     so just after the commit, from the listening server process."""
-    ready, _, _ = select.select([statusbits._copy.watch.fd], [], [], 10)
+    ready = statusbits._copy.watch.poll.poll(10_000)
     assert ready
 
 
