@@ -196,7 +196,8 @@ def _detail_rows(connection: Any, appeal_id: int, *, with_dispatch_mark: bool
     if connection.vendor == "postgresql":
         with contextlib.ExitStack() as stack:
             cursors = [stack.enter_context(connection.cursor()) for _ in statements]
-            with connection.connection.pipeline():
+            # Errors surface when the pipeline syncs, outside the cursors' own wrapping.
+            with connection.wrap_database_errors, connection.connection.pipeline():
                 for cursor, (sql, params) in zip(cursors, statements, strict=True):
                     cursor.execute(sql, params)
             row, *lists = [cursors[0].fetchone(), *(c.fetchall() for c in cursors[1:])]

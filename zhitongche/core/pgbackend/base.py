@@ -21,7 +21,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if conn is None or conn.closed or conn.broken:
             return False
         try:
-            ready, _, _ = select.select([conn.fileno()], [], [], 0)
+            poll = select.poll()  # not select(): it fails on descriptors above 1023
+            poll.register(conn.fileno(), select.POLLIN)
+            ready = poll.poll(0)
         except (OSError, ValueError):
             return False
         return not ready or bool(super().is_usable())
