@@ -101,12 +101,6 @@ def region_filter(code: str) -> Q:
     return Q() if division.level == Level.CITY else Q(region_id=code)
 
 
-def territory_choices() -> list[tuple[str, str]]:
-    """(code, name) of the active counties and zones, for the region pickers of the figures pages."""
-    return list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
-                .order_by("code").values_list("code", "name"))
-
-
 def _department_filter(code: str) -> Q:
     department = Department.objects.filter(code=code.upper()).only("pk").first()
     if department is None:

@@ -18,6 +18,7 @@ from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError, InvalidInput
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.models import Department
+from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
 
 from . import selectors, services
@@ -260,7 +261,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """The three rates, counts per stage, overdue and handling time, with charts; every figure links to its list."""
-    form = StatsForm(request.GET or None, regions=selectors.territory_choices(),
+    form = StatsForm(request.GET or None, regions=territory_choices(),
                      departments=list(Department.objects.filter(active=True).values_list("code", "name")))
     if form.is_bound and not form.is_valid():
         raise InvalidInput("统计条件无效", details={"errors": form.errors.get_json_data()})

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
-from zhitongche.appeals.selectors import territory_choices
 from zhitongche.core.errors import DomainError, InvalidInput
 from zhitongche.core.htmx import render_page
+from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
 
 from . import selectors, services

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from zhitongche.accounts import scopes
 
-from .models import Department, Division
+from .models import Department, Division, Level
 
 
 def division_list(*, parent: str | None = None, level: str | None = None) -> QuerySet[Division]:
@@ -17,6 +17,12 @@ def division_list(*, parent: str | None = None, level: str | None = None) -> Que
     if level:
         qs = qs.filter(level=level)
     return qs
+
+
+def territory_choices() -> list[tuple[str, str]]:
+    """(code, name) of the active counties and zones, for region pickers."""
+    return list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
+                .order_by("code").values_list("code", "name"))
 
 
 def department_list(*, user: Any) -> QuerySet[Department]:
