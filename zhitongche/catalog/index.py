@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -129,24 +129,27 @@ def _write(kind: str, ids: Iterable[int] | None, docs: Iterable[tuple[Any, ...]]
     return written
 
 
+def _rows(qs: Any, fields: Sequence[str], id_list: list[int] | None) -> Iterator[Sequence[Any]]:
+    """`fields` of the rows of `qs` (only those in `id_list` when given, asked for CHUNK ids at a time: with
+    server-side binding a PostgreSQL statement takes at most 65,535 parameters)."""
+    if id_list is None:
+        yield from qs.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK)
+        return
+    for i in range(0, len(id_list), CHUNK):
+        yield from qs.filter(pk__in=id_list[i:i + CHUNK]).order_by("id").values_list(*fields)
+
+
 def index_items(ids: Iterable[int] | None = None) -> int:
     """(Re)write the documents of these items (all when None); inactive items leave the index."""
-    qs = ServiceItem.objects.filter(active=True)
     id_list = None if ids is None else list(ids)
-    if id_list is not None:
-        qs = qs.filter(pk__in=id_list)
-    rows = qs.order_by("id").values_list(*ITEM_FIELDS).iterator(chunk_size=CHUNK)
+    rows = _rows(ServiceItem.objects.filter(active=True), ITEM_FIELDS, id_list)
     return _write(DocKind.ITEM, id_list, (_item_doc(r) for r in rows))
 
 
 def index_guides(ids: Iterable[int] | None = None) -> int:
     """(Re)write the documents of these guides (all when None)."""
-    qs = Guide.objects.all()
     id_list = None if ids is None else list(ids)
-    if id_list is not None:
-        qs = qs.filter(pk__in=id_list)
-    rows = qs.order_by("id").values_list(*GUIDE_FIELDS).iterator(chunk_size=CHUNK)
-    return _write(DocKind.GUIDE, id_list, (_guide_doc(r) for r in rows))
+    return _write(DocKind.GUIDE, id_list, (_guide_doc(r) for r in _rows(Guide.objects.all(), GUIDE_FIELDS, id_list)))
 
 
 def index_scenarios(ids: Iterable[int] | None = None) -> int:

@@ -116,6 +116,19 @@ def test_guides_at_four_levels_linked_to_items_and_searchable(make_user, api, cl
     assert (again["created"], again["updated"]) == (0, 0)
 
 
+def test_reindexing_many_guides_asks_for_them_in_chunks(make_user, api, monkeypatch):
+    from zhitongche.catalog import index
+    from zhitongche.catalog.models import SearchDoc
+
+    admin = api(make_user("admin"))
+    rows = [[f"G{n}", f"指南{n}", "市级", "鞍山市公安局", "210300", "", ""] for n in range(7)]
+    assert upload(admin, "guides", csv_bytes(GUIDE_HEADER, rows)).json()["created"] == 7
+    monkeypatch.setattr(index, "CHUNK", 3)
+    ids = list(Guide.objects.values_list("id", flat=True))
+    assert index.index_guides(ids) == 7
+    assert SearchDoc.objects.filter(kind="guide").count() == 7
+
+
 def test_an_items_guides_city_level_first(make_user, api):
     from zhitongche.catalog.models import ServiceItem
     from zhitongche.catalog.selectors import item_guides
