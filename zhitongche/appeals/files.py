@@ -1,5 +1,6 @@
 """Attachment checks: an allow-list of types verified by their first bytes, and a size limit."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from django.conf import settings
 
 from zhitongche.core.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 ZIP = b"PK\x03\x04"
 # extension → (content type, leading bytes the file must start with)
 ALLOWED: dict[str, tuple[str, bytes]] = {
@@ -75,5 +77,8 @@ def removed_on_failure() -> Iterator[list[Any]]:
         yield stored
     except BaseException:
         for field_file in stored:
-            field_file.storage.delete(field_file.name)
+            try:
+                field_file.storage.delete(field_file.name)
+            except OSError:  # the original failure is what the caller must see
+                log.warning("could not delete attachment file %s", field_file.name, exc_info=True)
         raise

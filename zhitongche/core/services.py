@@ -30,8 +30,13 @@ def calendar_year_set(*, actor: Any, year: int, source: str, holidays: list[date
         raise InvalidInput(f"{weekday_workdays[0]} 是工作日，调休上班日应为周末", code="workday_not_weekend")
     days = {d: False for d in holidays if d.weekday() < 5} | {d: True for d in workdays}
     with transaction.atomic():
-        previous = CalendarYear.objects.select_for_update().filter(year=year).values_list("source", flat=True).first()
-        entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+        entry = CalendarYear.objects.select_for_update().filter(year=year).first()
+        previous = entry.source if entry else None
+        if entry is None:
+            entry = CalendarYear.objects.create(year=year, source=source)
+        else:
+            entry.source = source
+            entry.save(update_fields=["source"])
         before = dict(CalendarDay.objects.filter(year=entry).values_list("date", "working"))
         CalendarDay.objects.filter(year=entry).delete()
         CalendarDay.objects.bulk_create([CalendarDay(year=entry, date=d, working=w) for d, w in sorted(days.items())])
