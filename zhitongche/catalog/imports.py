@@ -13,13 +13,12 @@ from django.utils import timezone
 
 from zhitongche.accounts.models import Role
 from zhitongche.imports.bulk import insert_rows, update_rows
-from zhitongche.imports.kinds import Column, ImportKind, RowError, register_kind
+from zhitongche.imports.kinds import KEEP, Column, ImportKind, RowError, register_kind
 from zhitongche.regions.models import Department, Division
 
 from . import index
 from .models import TASK_TYPE_CODES, Guide, GuideLevel, ServiceItem, TaskType
 
-KEEP = object()  # an optional column absent from the file: the stored value stays
 UNCLASSIFIED = "未分类"  # the public lists' placeholder for "no parent item"
 CHUNK = 500
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "有"}

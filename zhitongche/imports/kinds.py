@@ -12,6 +12,20 @@ from typing import Any
 from zhitongche.core.errors import InvalidInput
 
 
+class _Keep:
+    """A column absent from the file: an existing value stays as it is. Pickles as this module's KEEP, so that
+    `value is KEEP` still holds after a batch went through the spool or the pipelined import's pipe."""
+
+    def __reduce__(self) -> str:
+        return "KEEP"
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
 @dataclasses.dataclass(frozen=True)
 class Column:
     """One template column: key, Chinese header, whether required, its type and (for coded columns) choices."""

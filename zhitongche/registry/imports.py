@@ -11,25 +11,13 @@ from django.utils import timezone
 from zhitongche.accounts.models import Role
 from zhitongche.accounts.scopes import is_admin
 from zhitongche.imports.bulk import ANALYZE_AFTER, analyze, insert_rows, insert_rows_with_ids, update_rows
-from zhitongche.imports.kinds import Column, ImportKind, RowError, register_kind
+from zhitongche.imports.kinds import KEEP, Column, ImportKind, RowError, register_kind
 from zhitongche.regions.models import Department, Division, Level
 
 from .choices import Category, EnterpriseKind, EnterpriseStatus
 from .models import Assignment, AssignmentRole, Enterprise, Steward, categories_of
 from .validators import clean_industry, clean_phone, clean_uscc
 
-
-class _Keep:
-    """A column absent from the file: an existing value stays as it is. Survives pickling (the spool)."""
-
-    def __reduce__(self) -> str:
-        return "KEEP"
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP = _Keep()
 CHUNK = 2000
 CATEGORY_SEPARATORS = ("、", ",", "，", ";", "；", "/", " ")
 ENTERPRISE_FIELDS = ("name", "kind", "legal_rep", "is_key_project", "is_above_scale_industrial",

@@ -125,3 +125,17 @@ def test_bad_files_fail_with_their_codes(admin, pipelined, tmp_path):
     assert [e["code"] for e in run(admin, renamed).errors] == ["not_spreadsheet"]
     assert [e["code"] for e in run(admin, xlsx(tmp_path / "e.xlsx", [])).errors] == ["empty_file"]
     assert len(pipelined) == 3 and Enterprise.objects.count() == 0
+
+
+def test_a_catalogue_file_goes_through_the_pipeline_too(admin, pipelined, tmp_path):
+    """Other kinds mark absent optional columns with the same KEEP, which must survive the pipe."""
+    from zhitongche.catalog.models import ServiceItem
+
+    path = tmp_path / "items.csv"
+    lines = ["department,main_item,item_name,item_code,task_type,area_code,dept_code,guide_url"]
+    lines += [f"鞍山市公安局,,户口登记{n},T-HK{n:03d},20,,," for n in range(120)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = ServiceItem.objects.count()
+    job = import_run(job_id=import_create(actor=admin, kind="service_items", file=path, file_name=path.name).pk)
+    assert pipelined and (job.status, job.created, job.rejected) == ("done", 120, 0), job.errors[:3]
+    assert ServiceItem.objects.count() == before + 120
