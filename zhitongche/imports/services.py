@@ -12,6 +12,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import tempfile
 import traceback
 import uuid
@@ -308,7 +309,8 @@ def _fail(job: ImportJob, errors: list[RowError]) -> ImportJob:
     job.errors = [e.as_dict() for e in errors]
     job.finished_at = timezone.now()
     job.progress = 100
-    fields = ["status", "errors", "finished_at", "progress", "total", "rejected"]
+    job.created = job.updated = 0  # counted batch by batch, but the transaction that wrote them rolled back
+    fields = ["status", "errors", "finished_at", "progress", "total", "rejected", "created", "updated"]
     with transaction.atomic():
         job.save(update_fields=fields)
         audit.record(actor=job.user or "system", action="import.failed", obj=job,
@@ -376,9 +378,16 @@ def _pipelined(job: ImportJob) -> bool:
             and not multiprocessing.current_process().daemon)  # a daemonic process may not start one
 
 
-def _check_in_child(pipe: Connection, job: ImportJob, handler: ImportKind, ctx: Any) -> None:
+def _check_in_child(pipe: Connection, parent_end: Connection, job: ImportJob, handler: ImportKind,
+                    ctx: Any) -> None:
     """The second process of a pipelined import: reads and checks the file and sends its batches.
     It uses no database connection (the forked copy of the parent's belongs to the parent)."""
+    # The parent's signal handlers came with the fork (gunicorn's or the task worker's only note a SIGTERM):
+    # here a SIGTERM must end the process. And without the parent's end of the pipe, a send to a parent that
+    # has gone fails instead of blocking for ever.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    parent_end.close()
     try:
         table = open_table(job.stored_path, job.file_name)
         columns, header_errors = _header_map(handler, table.header, table.header_row)
@@ -411,8 +420,8 @@ def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
     """Check the rows in a forked process and write each checked batch as it arrives, all in one transaction,
     so that PostgreSQL's index and constraint work overlaps the checking; same results as `_run`."""
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(target=_check_in_child, args=(sender, job, handler, ctx),
-                                                        daemon=True)
+    child = multiprocessing.get_context("fork").Process(target=_check_in_child,
+                                                        args=(sender, receiver, job, handler, ctx), daemon=True)
     child.start()
     sender.close()
 
@@ -453,10 +462,13 @@ def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             return report.finish(last.total, last.rejected)
     finally:
+        receiver.close()
         if child.is_alive():  # stopped part-way by a failure here: its batches are no longer wanted
             child.terminate()
+            child.join(5)
+            if child.is_alive():
+                child.kill()
         child.join()
-        receiver.close()
 
 
 class _Report:

@@ -117,6 +117,33 @@ def test_a_failure_part_way_leaves_nothing(admin, pipelined, tmp_path, monkeypat
     assert multiprocessing.active_children() == []
 
 
+def test_a_failure_ends_the_child_where_sigterm_is_only_noted(admin, pipelined, tmp_path, monkeypatch):
+    """Under gunicorn or the task worker a SIGTERM handler only notes the signal; the forked child must not
+    inherit it, or a failure here would wait for ever on a child blocked sending its next batch."""
+    import signal
+
+    from zhitongche.registry.imports import EnterpriseImport
+
+    original, batches = EnterpriseImport.write, []
+
+    def write(self, *args):
+        batches.append(1)
+        if len(batches) == 2:
+            raise RuntimeError("unique violation from a concurrent import")
+        return original(self, *args)
+
+    monkeypatch.setattr(EnterpriseImport, "write", write)
+    previous = signal.signal(signal.SIGTERM, lambda *args: None)
+    try:
+        job = run(admin, xlsx(tmp_path / "a.xlsx", [ent_row(i) for i in range(1, 801)]))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    # The first batch was counted before the failure; the answer must not claim what rolled back.
+    assert (job.status, job.created, job.updated) == ("failed", 0, 0)
+    assert Enterprise.objects.count() == 0
+    assert multiprocessing.active_children() == []
+
+
 def test_bad_files_fail_with_their_codes(admin, pipelined, tmp_path):
     headerless = xlsx(tmp_path / "h.xlsx", [["x", "y"]], headers=["企业名称", "法定代表人"])
     assert [e["code"] for e in run(admin, headerless).errors] == ["missing_header"]
