@@ -69,8 +69,9 @@ def analyze(*tables: str) -> None:
 
 
 def insert_rows_with_ids(table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                         analyze: bool = True) -> dict[Any, int]:
-    """Insert `rows` like `insert_rows` and return the new primary keys by each row's `key` column (unique)."""
+                         wanted: Sequence[Any] | None = None, analyze: bool = True) -> dict[Any, int]:
+    """Insert `rows` like `insert_rows` and return the new primary keys by each row's `key` column (unique): of
+    the rows whose key is in `wanted`, or of all rows when it is None (on SQLite the others are not looked up)."""
     if not rows:
         return {}
     at = list(columns).index(key)
@@ -84,10 +85,11 @@ def insert_rows_with_ids(table: str, key: str, columns: Sequence[str], rows: Seq
         insert_rows(table, ("id", *columns), ((i, *row) for i, row in zip(ids, rows, strict=True)), analyze=analyze)
         return {row[at]: i for i, row in zip(ids, rows, strict=True)}
     insert_rows(table, columns, rows, analyze=analyze)
+    keys = [row[at] for row in rows] if wanted is None else list(wanted)
     found: dict[Any, int] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), LOOKUP_CHUNK):
-            chunk = [row[at] for row in rows[start:start + LOOKUP_CHUNK]]
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start:start + LOOKUP_CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"SELECT {_q(key)}, id FROM {_q(table)} WHERE {_q(key)} IN ({marks})", chunk)  # noqa: S608
             found.update(cursor.fetchall())

@@ -346,7 +346,7 @@ class EnterpriseImport(ImportKind):
         table = Enterprise._meta.db_table
         # Statistics are refreshed once, in finish(), not after every batch.
         ids = insert_rows_with_ids(table, "uscc", ("uscc", *ENTERPRISE_FIELDS, "created_at", "updated_at"), inserts,
-                                   analyze=False)
+                                   wanted=[u for u, _ in new_primary], analyze=False)
         ctx.inserted += len(inserts)
         update_rows(table, "id", (*ENTERPRISE_FIELDS, "updated_at"), [u for u in updates if u])
         with connection.cursor() as cursor:

@@ -166,3 +166,19 @@ def test_headers_by_key_and_optional_columns_absent(make_user, api, tmp_path, de
     e = Enterprise.objects.get()
     assert (e.status, e.kind, e.categories) == ("operating", "company", ["other"])
     assert HEADERS[0] == "统一社会信用代码"
+
+
+def test_new_rows_are_looked_up_only_for_their_steward(make_user, api, tmp_path, steward):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [ent_row(i, steward="13904120001" if i <= 2 else "") for i in range(1, 9)]
+    with CaptureQueriesContext(connection) as queries:
+        body = upload(api(make_user("admin")), xlsx(tmp_path / "s.xlsx", rows)).json()
+    assert (body["created"], Assignment.objects.filter(steward=steward).count()) == (8, 2)
+    lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "uscc", id FROM')]
+    if connection.vendor == "sqlite":
+        assert len(lookups) == 1 and rows[0][0] in lookups[0] and rows[1][0] in lookups[0]
+        assert not any(row[0] in lookups[0] for row in rows[2:])
+    else:  # PostgreSQL draws the ids from the sequence and looks nothing up
+        assert lookups == []
