@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,9 +160,13 @@ STRIP = " \t\r\n\u00a0\u3000\ufeff\u200b"
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
+_FOLDABLE = re.compile("[" + "".join(map(chr, FOLD)) + "]").search
+
+
 def fold(text: str) -> str:
     """Trim, and fold full-width digits and letters to half-width."""
-    return text.translate(FOLD).strip(STRIP)
+    # Most non-ASCII cells are Chinese text with nothing to fold; searching is cheaper than translating.
+    return (text.translate(FOLD) if _FOLDABLE(text) else text).strip(STRIP)
 
 
 def cell_text(value: Any) -> str:
@@ -169,7 +174,7 @@ def cell_text(value: Any) -> str:
     if type(value) is str:  # the common case first: this runs for every cell of every row
         if value.isascii():
             return value.strip()
-        return value.translate(FOLD).strip(STRIP)
+        return fold(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -32,7 +32,7 @@ from zhitongche.core.errors import DomainError, Forbidden, InvalidInput
 from .bulk import bulk_session
 from .kinds import Column, ImportKind, RowError, get_kind
 from .models import ImportJob, ImportStatus
-from .reader import FOLD, STRIP, FileRejected, cell_date, cell_text, fold, open_table
+from .reader import FileRejected, cell_date, cell_text, fold, open_table
 
 logger = logging.getLogger("zhitongche.imports")
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -40,7 +40,6 @@ PROGRESS_EVERY = 5000
 STALE_AFTER = datetime.timedelta(hours=6)
 SPOOL_BATCH = 20_000
 PIPELINE_FROM_BYTES = 1_000_000  # about 20,000 rows of the enterprises template
-_FOLDABLE = re.compile("[" + "".join(map(chr, FOLD)) + "]").search
 _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
@@ -239,10 +238,7 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
             value: Any
             if plain and type(cell) is str:
                 # The fast path for most cells: text needs only trimming and folding, no conversion.
-                if cell.isascii():
-                    value = cell.strip()
-                else:  # most non-ASCII cells are Chinese text with nothing full-width to fold
-                    value = (cell.translate(FOLD) if _FOLDABLE(cell) else cell).strip(STRIP)
+                value = cell.strip() if cell.isascii() else fold(cell)
                 if len(value) > limit:
                     row_errors.append(RowError(number, column.header, "invalid_value",
                                                f"“{column.header}”超过 {limit} 个字符"))
