@@ -34,3 +34,23 @@ def test_a_connection_the_server_closed_is_not_usable_and_is_replaced():
     connection.close_if_unusable_or_obsolete()
     assert Division.objects.filter(code="210300").exists()
     assert connection.connection.info.backend_pid != pid
+
+
+
+def test_more_objects_than_one_statement_may_bind_are_written_and_deleted_in_batches():
+    import datetime
+
+    from django.db.models.deletion import Collector
+
+    from zhitongche.core.models import CalendarDay, CalendarYear
+
+    # 70,000 rows of 3 columns: one statement for all of them would bind 210,000 parameters.
+    year = CalendarYear.objects.create(year=3000, source="批量写入测试")
+    first = datetime.date(3000, 1, 1)
+    days = [CalendarDay(year=year, date=first + datetime.timedelta(days=n), working=False) for n in range(70_000)]
+    CalendarDay.objects.bulk_create(days)
+    assert CalendarDay.objects.filter(year=year).count() == 70_000
+    # A deletion looks up the related rows of the objects it deletes in batches of the same bound.
+    batches = Collector(using="default").get_del_batches(days, [CalendarDay._meta.get_field("year")])
+    assert len(batches) > 1 and sum(map(len, batches)) == 70_000
+    assert max(map(len, batches)) <= 65_535
