@@ -29,6 +29,8 @@ MAX_BYTES = 1 << 20
 # The database says whether the licence has expired, so no datetime is built on this path.
 _LICENSE_SQL = (f"SELECT status, CASE WHEN valid_until <= %s THEN 1 ELSE 0 END, status_list_id, status_index, id "  # noqa: S608
                 f"FROM {License._meta.db_table} WHERE identifier = %s")
+# Plain strings: an enum member's `.value` and comparisons cost on the hot path.
+_ACTIVE, _EXPIRED, _REVOKED = LicenseStatus.ACTIVE.value, LicenseStatus.EXPIRED.value, LicenseStatus.REVOKED.value
 _IDENTIFIER_RE = re.compile(r"[0-9]{6}-[0-9A-Z]{2,6}-[0-9]{4}-[0-9A-Z]{8}-[0-9A-Z]")
 
 
@@ -118,14 +120,14 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     slot = _our_slot(entry)
     row = None
     if result.valid and ours and identifier and slot and statusbits.bit(*slot) is False:
-        status = LicenseStatus.ACTIVE.value  # our signature on a clear bit: active unless past its validUntil
+        status = _ACTIVE  # our signature on a clear bit: active unless past its validUntil
     elif identifier:
         row = _license_row(identifier, moment)
     if row is not None:
         stored, expired, list_id, index, license_id = row
         status = stored
-        if stored == LicenseStatus.ACTIVE and expired:
-            status = LicenseStatus.EXPIRED.value
+        if stored == _ACTIVE and expired:
+            status = _EXPIRED
         if result.valid and not (
             isinstance(entry, dict) and entry.get("statusListCredential") == keys.status_list_url(list_id)
             and entry.get("statusListIndex") == str(index)
@@ -138,23 +140,23 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
         if bit is None:
             errors.append("status_list_unavailable")
         else:
-            status = LicenseStatus.REVOKED.value if bit else LicenseStatus.ACTIVE.value
+            status = _REVOKED if bit else _ACTIVE
     valid_from = vc.parse_xsd_datetime(credential.get("validFrom"))
     # Where the row was read it decided expiry; otherwise the credential's own (signed, for ours) validUntil does.
     valid_until_text = vc.parse_xsd_datetime(credential.get("validUntil")) if row is None else None
     if valid_until_text is not None:
         if valid_until_text.tzinfo is None:
             valid_until_text = valid_until_text.replace(tzinfo=datetime.UTC)
-        if valid_until_text <= moment and status in (None, LicenseStatus.ACTIVE):
-            status = LicenseStatus.EXPIRED.value
+        if valid_until_text <= moment and (status is None or status == _ACTIVE):
+            status = _EXPIRED
     if valid_from is not None:
         if valid_from.tzinfo is None:
             valid_from = valid_from.replace(tzinfo=datetime.UTC)
         if valid_from > moment:
             errors.append("not_yet_valid")
-    if status is not None and status != LicenseStatus.ACTIVE and status not in errors:
+    if status is not None and status != _ACTIVE and status not in errors:
         errors.append(status)
-    valid = result.valid and status == LicenseStatus.ACTIVE and not errors
+    valid = result.valid and status == _ACTIVE and not errors
     return Outcome(valid, status, errors, identifier, license_id)
 
 

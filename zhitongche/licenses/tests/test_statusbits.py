@@ -1,5 +1,6 @@
 """The in-memory status bits (statusbits.py): an active licence of ours verifies without reading its row, and a
-bit set by another connection or process is seen at once."""
+bit set by another connection or process is seen by the next check (here made at every call: FRESH_FOR is 0 but
+in the test of the window itself)."""
 
 import os
 import sqlite3
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)
-def fresh_copy():
+def fresh_copy(monkeypatch):
+    monkeypatch.setattr(statusbits, "FRESH_FOR", 0)
     statusbits.reset()
     yield
     statusbits.reset()
@@ -104,6 +106,18 @@ def test_sqlite_copy_follows_a_commit_of_another_connection(lists_file):
     assert statusbits.bit(7, 99, db=db) is False
     assert statusbits.bit(8, 1, db=db) is None  # no such list
     assert statusbits.bit(7, 16384 * 8, db=db) is None  # no such position
+
+
+def test_a_check_vouches_for_the_copy_for_fresh_for(lists_file, monkeypatch):
+    db, other = lists_file
+    monkeypatch.setattr(statusbits, "FRESH_FOR", 3600)
+    assert statusbits.bit(7, 4242, db=db) is False
+    other.execute(f"UPDATE {StatusList._meta.db_table} SET bits = ?, revision = 2",  # noqa: S608
+                  [_set(bytes(16384), 4242)])
+    other.commit()
+    assert statusbits.bit(7, 4242, db=db) is False  # within the window: not checked, the copy answers
+    statusbits._copy.vouched_at -= 3600  # the window has passed
+    assert statusbits.bit(7, 4242, db=db) is True
 
 
 def test_bits_read_before_a_reload_are_not_kept(lists_file, monkeypatch):
