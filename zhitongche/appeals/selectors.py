@@ -380,12 +380,18 @@ def _shown_suggestions(user: Any) -> bool:
     return user.role in (Role.BUREAU, Role.ADMIN)
 
 
+# Stages with a dispatch still ahead (new, or accepted again after a department returned it).
+SUGGESTED_IN = frozenset({Stage.SUBMITTED, *TRANSITIONS[Action.DISPATCH].sources})
+
+
 def suggestions(*, user: Any, appeal: Appeal, k: int = 3, last_dispatch: int | None = None
                 ) -> list[dict[str, Any]] | None:
-    """Up to k likely lead departments with reasons, for bureau users only (None for everyone else);
-    `last_dispatch` as suggester_version() takes it."""
+    """Up to k likely lead departments with reasons, for bureau users only (None for everyone else), while a
+    dispatch lies ahead (an empty list after); `last_dispatch` as suggester_version() takes it."""
     if not _shown_suggestions(user) or not scopes.may(user, "appeal.suggestions", appeal):
         return None
+    if appeal.stage not in SUGGESTED_IN:
+        return []  # computing them costs a few milliseconds per appeal, for a choice already made
     version = suggester_version(last_dispatch)
     key = (version, appeal.pk)
     with _suggestion_lock:
