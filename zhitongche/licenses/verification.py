@@ -2,9 +2,9 @@
 
 Only a credential whose proof holds (against our own did:web keys, resolved locally, or a did:key) and
 whose licence is active is valid. For a credential of ours whose proof holds, the status is its bit in our
-status list, held in memory (statusbits.py explains why that is exact): a clear bit means active, or expired by
-the signed `validUntil`, and no row is read. A set bit, a proof that fails, or a copy of the bits that cannot be
-vouched for sends the verifier to the licence row (one indexed lookup through a raw cursor: no model instances on
+status list, held in memory (statusbits.py explains why that suffices, and how soon a revocation made by another
+process is seen): a clear bit means active, or expired by the signed `validUntil`, and no row is read. A set bit,
+a proof that fails, or a copy of the bits that cannot be vouched for sends the verifier to the licence row (one indexed lookup through a raw cursor: no model instances on
 this path). A credential naming one of our status lists but no licence of ours is answered from that list's bit;
 any other status list cannot be read (we never fetch URLs on behalf of a caller) and the answer is invalid with
 `status_list_unavailable`.
