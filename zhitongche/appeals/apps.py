@@ -9,8 +9,9 @@ class AppealsConfig(AppConfig):
     def ready(self) -> None:
         from zhitongche.assessment.computed import register_computed
 
-        from . import scopes
+        from . import scopes, selectors
         from .indicators import satisfaction_rate
 
         scopes.register()
+        selectors.watch_departments()
         register_computed("appeal_satisfaction", satisfaction_rate, "诉求满意率（%）")

@@ -9,8 +9,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from zhitongche.accounts import scopes
@@ -333,9 +334,18 @@ _suggestion_lock = threading.Lock()
 
 
 # Department duties change a few times a year; rehashing all of them on every detail read cost more than the
-# rest of the read, so each process rereads them at most every DUTIES_TTL seconds (suggestions are advice).
+# rest of the read, so each process rereads them at most every DUTIES_TTL seconds (suggestions are advice), and
+# at once after this process saved a department.
 DUTIES_TTL = 30.0
 _duties_digest: dict[str, Any] = {}
+
+
+def watch_departments() -> None:
+    """Forget the duties digest when this process commits a saved department (connected once, at start-up)."""
+    def forget(**kwargs: Any) -> None:
+        transaction.on_commit(_duties_digest.clear, using=kwargs.get("using"))
+
+    post_save.connect(forget, sender=Department, weak=False, dispatch_uid="appeals.duties_digest")
 
 
 def _departments_digest() -> str:
