@@ -34,5 +34,7 @@ class LoginForm(AuthenticationForm):
             if username:
                 services.login_failed(username=username)
             raise
-        services.login_succeeded(user=self.get_user())
+        user = self.get_user()
+        if user is not None:  # None when a field was left empty: its own "required" error says so
+            services.login_succeeded(user=user)
         return cleaned

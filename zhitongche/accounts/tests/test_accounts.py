@@ -89,6 +89,15 @@ def test_four_failures_then_success_resets(make_user, client):
     assert user.failed_logins == 0 and user.locked_until is None
 
 
+@pytest.mark.parametrize("username, password", [("careful", ""), ("", "any-password-1"), ("", "")])
+def test_an_empty_field_is_asked_for_not_a_server_error(make_user, client, username, password):
+    make_user("overseer", username="careful")
+    r = login(client, username, password)
+    assert r.status_code == 200 and "这个字段是必填项" in r.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert User.objects.get(username="careful").failed_logins == 0
+
+
 def test_session_settings():
     assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
 
