@@ -1,5 +1,7 @@
 """Core tables: the append-only audit trail."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -44,6 +46,12 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def change_rows(self) -> list[tuple[str, Any]]:
+        """(field, [before, after]) pairs for a page: a template reading `changes.items` would get the value of a
+        field called `items` (the catalogue's reindex records one)."""
+        return list(self.changes.items()) if isinstance(self.changes, dict) else []
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         # The one exception to "no logic in save()": an invariant of the table itself.

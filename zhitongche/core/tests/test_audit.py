@@ -88,3 +88,14 @@ def test_audit_page_htmx_returns_the_table_only(make_user, client):
     r = client.get("/audit/", {"action": "user"}, headers={"HX-Request": "true"})
     assert r.status_code == 200
     assert "<html" not in r.content.decode() and "<table" in r.content.decode()
+
+
+def test_audit_page_shows_a_changed_field_named_like_a_dict_method(make_user, client):
+    with transaction.atomic():
+        audit.record(actor="test", action="catalog.reindex", object_type="catalog.index", object_id="all",
+                     changes={"items": [None, 986], "keys": [1, 2]})
+    client.force_login(make_user("admin"))
+    r = client.get("/audit/", {"action": "catalog.reindex"})
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "<code>items</code>：— → 986" in text and "<code>keys</code>：1 → 2" in text
