@@ -47,12 +47,6 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
 
-    @property
-    def change_rows(self) -> list[tuple[str, Any]]:
-        """(field, [before, after]) pairs for a page: a template reading `changes.items` would get the value of a
-        field called `items` (the catalogue's reindex records one)."""
-        return list(self.changes.items()) if isinstance(self.changes, dict) else []
-
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         # The one exception to "no logic in save()": an invariant of the table itself.
         if self.pk is not None:
@@ -61,6 +55,12 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("audit log is append-only")
+
+    @property
+    def change_rows(self) -> list[tuple[str, Any]]:
+        """(field, [before, after]) pairs for a page: a template reading `changes.items` would get the value of a
+        field called `items` (the catalogue's reindex records one)."""
+        return list(self.changes.items()) if isinstance(self.changes, dict) else []
 
 
 class CalendarYear(models.Model):
