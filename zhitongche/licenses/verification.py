@@ -34,6 +34,37 @@ _ACTIVE, _EXPIRED, _REVOKED = LicenseStatus.ACTIVE.value, LicenseStatus.EXPIRED.
 _IDENTIFIER_RE = re.compile(r"[0-9]{6}-[0-9A-Z]{2,6}-[0-9]{4}-[0-9A-Z]{8}-[0-9A-Z]")
 
 
+# What each machine code of a failed verification means, for people (the API answers the codes).
+REASONS = {
+    "bad_signature": "签名不符：凭证内容在签发后被改动过，或不是用所称的密钥签发的",
+    "canonicalization_failed": "凭证内容无法按 JCS 规范化（含不支持的值）",
+    "context_mismatch": "签名证明的 @context 与凭证不一致",
+    "duplicate_key": "JSON 中有重复的字段名",
+    "internal_error": "核验时出现内部错误，请稍后重试",
+    "issuer_mismatch": "签名密钥不属于凭证所称的签发者",
+    "key_resolution_failed": "无法解析签名密钥",
+    "unknown_key": "签名密钥不是本平台已知的密钥",
+    "malformed_credential": "提交的内容不是一份凭证（应为 JSON 对象）",
+    "malformed_json": "提交的内容不是有效的 JSON",
+    "malformed_proof": "签名证明（proof）格式不正确",
+    "malformed_proof_value": "签名值（proofValue）格式不正确",
+    "missing_proof": "凭证没有签名证明（proof）",
+    "not_yet_valid": "凭证尚未到生效时间",
+    "proof_expired": "签名证明已过期",
+    "proof_set_unsupported": "不支持含多个签名证明的凭证",
+    "status_list_unavailable": "无法读取凭证所指的状态列表",
+    "status_mismatch": "凭证的状态条目与本平台的记录不符",
+    "too_large": "凭证超过 1 MiB",
+    "unknown_cryptosuite": "不支持的签名套件（应为 eddsa-jcs-2022）",
+    "unknown_license": "本平台没有这份证照的记录",
+    "unknown_proof_type": "不支持的签名证明类型（应为 DataIntegrityProof）",
+    "wrong_proof_purpose": "签名证明的用途不是 assertionMethod",
+    "revoked": "证照已吊销",
+    "expired": "证照已过期",
+    "superseded": "证照已被新版本取代（变更或延续）",
+}
+
+
 @dataclass
 class Outcome:
     """The answer of POST /api/v1/verify."""

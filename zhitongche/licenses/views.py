@@ -91,6 +91,7 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
             outcome = answer
         return render(request, "licenses/verify_lookup.html", {
             "lookup": LookupForm(), "upload": form, "outcome": outcome,
+            "reasons": [(code, verification.REASONS.get(code, "")) for code in (outcome or {}).get("errors", [])],
             "status_label": LicenseStatus(str(outcome["status"])).label if outcome and outcome["status"] else ""})
     lookup = LookupForm(request.GET or None)
     if lookup.is_valid():

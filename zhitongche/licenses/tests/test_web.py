@@ -107,8 +107,22 @@ def test_lookup_and_paste_forms(client, api, issue, issuer):
     assert "校验位" in client.get("/verify/", {"identifier": "210300-SPJY-2025-00000000-0"}).content.decode()
     credential = api(issuer).get(f"/api/v1/licenses/{lic.identifier}/credential").content.decode()
     assert "凭证签名有效" in client.post("/verify/", {"credential": credential}).content.decode()
-    assert "凭证无效" in client.post("/verify/", {"credential": credential.replace("张三", "张四")}).content.decode()
-    assert "凭证无效" in client.post("/verify/", {"credential": "{oops"}).content.decode()
+    tampered = client.post("/verify/", {"credential": credential.replace("张三", "张四")}).content.decode()
+    assert "✘ 凭证无效（本平台记录中该证照有效" in tampered and "签名不符" in tampered and "：有效" not in tampered
+    broken = client.post("/verify/", {"credential": "{oops"}).content.decode()
+    assert "凭证无效" in broken and "不是有效的 JSON（<code>malformed_json</code>）" in broken
+
+
+def test_every_verification_code_has_a_chinese_reason():
+    import re
+    from pathlib import Path
+
+    from zhitongche.licenses import verification
+
+    sources = "".join(Path(m.__file__).read_text() for m in (verification, verification.vc))
+    codes = set(re.findall(r'(?:_fail|errors\.append|VerifyResult\(False, \[)\(?"([a-z_]+)"', sources))
+    codes |= set(re.findall(r'return "([a-z_]+)"', sources)) - {"ascii", "u", "z"}
+    assert len(codes) > 15 and codes - set(verification.REASONS) == set()
 
 
 def test_types_page_and_navigation(make_user, food_type):
