@@ -118,6 +118,7 @@ def test_pages_render_with_links(make_user, client, registry):
     text = client.get("/registry/coverage/").content.decode()
     assert "管家覆盖率" in text and "/registry/enterprises/?status=operating&amp;region=210302" in text
     assert "registry.js" in text and "<script>" not in text
+    assert "该类别责任部门登记的管家" in text and "本部门登记的管家" in text  # what each steward column counts
     assert "无主责管家" in client.get("/registry/enterprises/?covered=no").content.decode()
     e = registry.first()
     detail = client.get(f"/registry/enterprises/{e.pk}/").content.decode()
