@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -289,9 +289,12 @@ def available_actions(user: Any, appeal: Appeal) -> list[str]:
 # ---------------------------------------------------------------- workbench queues
 
 def bureau_pool(*, user: Any) -> QuerySet[Appeal]:
-    """New and accepted appeals waiting for the bureau (oldest first)."""
+    """New and accepted appeals waiting for the bureau (oldest first); `duplicate_open` marks those whose likely
+    original is still open, so that they can be merged (duplicate_hint's rule)."""
+    original_open = Appeal.objects.filter(pk=OuterRef("duplicate_of_id"), merged_into__isnull=True).exclude(
+        stage__in=FINAL_STAGES)
     return (scopes.visible(user, _base()).filter(stage__in=[Stage.SUBMITTED, Stage.ACCEPTED])
-            .order_by("submitted_at", "id"))
+            .annotate(duplicate_open=Exists(original_open)).order_by("submitted_at", "id"))
 
 
 def overdue_list(*, user: Any) -> QuerySet[Appeal]:

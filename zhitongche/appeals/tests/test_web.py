@@ -187,3 +187,24 @@ def test_list_pages_do_not_query_per_row(world, client, who, url):
     _one_of_each(world)
     assert "没有诉求。" not in client.get(url).content.decode()
     assert _queries(client, url) == few
+
+
+def test_pool_marks_a_likely_duplicate_only_while_its_original_is_open(world, client):
+    import re
+
+    first = submit(world)
+    second = submit(world, content=first.content + "请尽快处理。")
+    assert second.duplicate_of_id == first.pk
+    client.force_login(world.bureau)
+
+    def marked() -> bool:
+        page = client.get("/appeals/pool/").content.decode()
+        row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{second.number}(?:(?!</tr>).)*</tr>", page, re.S)
+        assert row, "the duplicate is in the pool"
+        return "疑似重复" in row.group(0)
+
+    assert marked()
+    assert client.post(f"/appeals/{first.pk}/act/reject/", {"reason": "不属于受理范围"}).status_code in (200, 302)
+    first.refresh_from_db()
+    assert first.stage == Stage.REJECTED
+    assert not marked()  # nothing left to merge it into
