@@ -219,7 +219,20 @@ def issue(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, identifier: str) -> HttpResponse:
     """One licence as it prints, with its QR code, versions, actions and 调用记录."""
-    lic = selectors.license_get(user=request.user, identifier=identifier)
+    return _detail_page(request, selectors.license_get(user=request.user, identifier=identifier))
+
+
+# Each form of the detail page under its own prefix: the page holds all three, whose fields share names.
+_FORMS: dict[str, Any] = {"change": ChangeForm, "renew": RenewForm, "revoke": RevokeForm}
+
+
+def _action_form(action: str, lic: License, data: Any = None) -> Any:
+    extra = {"license_type": lic.license_type, "initial_values": lic.fields} if action == "change" else {}
+    return _FORMS[action](data, prefix=action, **extra)
+
+
+def _detail_page(request: HttpRequest, lic: License, bound: Any = None, status: int = 200) -> HttpResponse:
+    """The detail page; `bound`, a submitted action form that failed, is shown with what was typed and why."""
     # The services' own test: only the issuing department acts, administrators included.
     can_act = issuing_department(request.user, lic.license_type)
     context: dict[str, Any] = {
@@ -228,9 +241,10 @@ def detail(request: HttpRequest, identifier: str) -> HttpResponse:
         "field_rows": _field_rows(lic),
     }
     if can_act:
-        context.update(change_form=ChangeForm(license_type=lic.license_type, initial_values=lic.fields),
-                       renew_form=RenewForm(), revoke_form=RevokeForm())
-    return render(request, "licenses/detail.html", context)
+        for action in _FORMS:
+            context[f"{action}_form"] = bound if bound is not None and bound.prefix == action else _action_form(
+                action, lic)
+    return render(request, "licenses/detail.html", context, status=status)
 
 
 def _field_rows(lic: License) -> list[tuple[str, Any]]:
@@ -244,40 +258,32 @@ def _field_rows(lic: License) -> list[tuple[str, Any]]:
 @login_required
 @require_POST
 def act(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
-    """变更, 延续 or 吊销 from the detail page."""
+    """变更, 延续 or 吊销 from the detail page; refused input comes back on the page with what was typed."""
     lic = selectors.license_get(user=request.user, identifier=identifier)
+    if action not in _FORMS:
+        raise NotFound()
+    form = _action_form(action, lic, request.POST)
+    if not form.is_valid():
+        return _detail_page(request, lic, form, status=400)
+    data = form.cleaned_data
     try:
         if action == "change":
-            form: Any = ChangeForm(request.POST, license_type=lic.license_type, initial_values=lic.fields)
-            if form.is_valid():
-                new = services.license_change(actor=request.user, identifier=lic.identifier, fields=form.values(),
-                                              valid_until=form.cleaned_data.get("valid_until"),
-                                              note=form.cleaned_data.get("note", ""))
-                messages.success(request, f"已变更，新版本 {new.identifier}")
-                return redirect("licenses:detail", identifier=new.identifier)
+            new = services.license_change(actor=request.user, identifier=lic.identifier, fields=form.values(),
+                                          valid_until=data.get("valid_until"), note=data.get("note", ""))
+            messages.success(request, f"已变更，新版本 {new.identifier}")
         elif action == "renew":
-            form = RenewForm(request.POST)
-            if form.is_valid():
-                new = services.license_renew(actor=request.user, identifier=lic.identifier,
-                                             valid_until=form.cleaned_data.get("valid_until"),
-                                             note=form.cleaned_data.get("note", ""))
-                messages.success(request, f"已延续，新版本 {new.identifier}")
-                return redirect("licenses:detail", identifier=new.identifier)
-        elif action == "revoke":
-            form = RevokeForm(request.POST)
-            if form.is_valid():
-                services.license_revoke(actor=request.user, identifier=lic.identifier,
-                                        reason=form.cleaned_data["reason"])
-                messages.success(request, "证照已吊销")
-                return redirect("licenses:detail", identifier=lic.identifier)
+            new = services.license_renew(actor=request.user, identifier=lic.identifier,
+                                         valid_until=data.get("valid_until"), note=data.get("note", ""))
+            messages.success(request, f"已延续，新版本 {new.identifier}")
         else:
-            raise NotFound()
-        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+            new = services.license_revoke(actor=request.user, identifier=lic.identifier, reason=data["reason"])
+            messages.success(request, "证照已吊销")
     except DomainError as exc:
         if exc.status in (403, 404) or exc.status >= 500:
             raise
-        messages.error(request, exc.message)
-    return redirect("licenses:detail", identifier=lic.identifier)
+        form.add_error(None, exc.message)
+        return _detail_page(request, lic, form, status=exc.status)
+    return redirect("licenses:detail", identifier=new.identifier)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The licence pages from the outside: issuance form, list and detail, actions, 我的证照, public verification."""
 
 import json
+import re
 
 from django.test import Client
 
@@ -47,13 +48,23 @@ def test_list_filters_and_detail_actions(issue, issuer):
     client = logged_in(issuer)
     text = client.get("/licenses/", {"q": first.identifier}).content.decode()
     assert first.identifier in text and second.identifier not in text
-    response = client.post(f"/licenses/{first.identifier}/change", {"f_legalRepresentative": "王五", "f_address": "新址"},
-                           follow=True)
+    page = client.get(f"/licenses/{first.identifier}/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert "id_change-valid_until" in ids and "id_renew-valid_until" in ids and len(ids) == len(set(ids))
+    refused = client.post(f"/licenses/{first.identifier}/change", {
+        "change-f_legalRepresentative": "王五", "change-f_address": "新址", "change-valid_until": "明年"})
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "新的有效期至（留空不变）：" in text
+    assert 'value="王五"' in text and 'value="新址"' in text  # what was typed is still there
+    assert not License.objects.filter(previous=first).exists()
+    response = client.post(f"/licenses/{first.identifier}/change",
+                           {"change-f_legalRepresentative": "王五", "change-f_address": "新址"}, follow=True)
     new = License.objects.get(previous=first)
     assert new.fields["legalRepresentative"] == "王五" and "已变更" in response.content.decode()
-    client.post(f"/licenses/{second.identifier}/revoke", {"reason": ""})
+    refused = client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": ""})
+    assert refused.status_code == 400 and "吊销原因（必填）：这个字段是必填项" in refused.content.decode()
     assert License.objects.get(pk=second.pk).status == "active"
-    client.post(f"/licenses/{second.identifier}/revoke", {"reason": "违法经营"})
+    client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": "违法经营"})
     assert License.objects.get(pk=second.pk).status == "revoked"
     revoked_list = client.get("/licenses/", {"status": "revoked"}).content.decode()
     assert second.identifier in revoked_list and new.identifier not in revoked_list
@@ -71,7 +82,7 @@ def test_my_licences_and_download(issue, make_user):
     assert LicenseUse.objects.filter(license=mine, action="credential", channel="web").count() == 1
     # No action forms for the holder.
     assert "吊销原因" not in owner.get(f"/licenses/{mine.identifier}/").content.decode()
-    assert owner.post(f"/licenses/{mine.identifier}/revoke", {"reason": "x"}).status_code == 403
+    assert owner.post(f"/licenses/{mine.identifier}/revoke", {"revoke-reason": "x"}).status_code == 403
 
 
 def test_public_verify_page(client, issue, issuer):
@@ -87,7 +98,7 @@ def test_public_verify_page(client, issue, issuer):
     qr = client.get(f"/verify/{lic.identifier}/qr.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
     assert client.get("/verify/not-a-number/qr.svg").status_code == 404
-    logged_in(issuer).post(f"/licenses/{lic.identifier}/revoke", {"reason": "违法"})
+    logged_in(issuer).post(f"/licenses/{lic.identifier}/revoke", {"revoke-reason": "违法"})
     assert "已吊销" in client.get(f"/verify/{lic.identifier}").content.decode()
     assert LicenseUse.objects.filter(action="verify").count() == 0
 
