@@ -239,7 +239,8 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
         if exc.status == 404:
             raise
         context = _detail_context(request, appeal_id)
-        context["error"] = exc
+        # The refused form is shown again with what was typed (files must be chosen again).
+        context.update(error=exc, posted=request.POST, posted_action=action)
         return render(request, "appeals/detail.html", context, status=exc.status)
     messages.success(request, f"已{Action(action).label}")
     if action == Action.RETURN:

@@ -1,7 +1,9 @@
 """Labels for appeal codes in templates: `stage_label`, `action_label`, `rating_label`, `category_label`,
-`channel_label` (an unknown code shows as itself)."""
+`channel_label` (an unknown code shows as itself); and `{% typed "reply" "content" %}`, what was typed in a refused
+action's field."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django import template
 
@@ -22,3 +24,11 @@ def _label_filter(choices: type) -> Callable[[str], str]:
 for _name, _choices in {"stage_label": Stage, "action_label": Action, "rating_label": Rating,
                         "category_label": Category, "channel_label": Channel}.items():
     register.filter(_name, _label_filter(_choices))
+
+
+@register.simple_tag(takes_context=True)
+def typed(context: dict[str, Any], action: str, field: str) -> str:
+    """The value typed in `field` of `action`'s form when that action was just refused, else ""."""
+    if context.get("posted_action") != action:
+        return ""
+    return str(context["posted"].get(field, ""))

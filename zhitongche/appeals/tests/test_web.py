@@ -208,3 +208,18 @@ def test_pool_marks_a_likely_duplicate_only_while_its_original_is_open(world, cl
     first.refresh_from_db()
     assert first.stage == Stage.REJECTED
     assert not marked()  # nothing left to merge it into
+
+
+def test_a_refused_reply_keeps_what_the_department_typed(world, client):
+    appeal = appeal_at(world, Stage.HANDLING)
+    client.force_login(world.rsj)
+    r = client.post(f"/appeals/{appeal.pk}/act/reply/", {
+        "content": "已协调<人社局>补发工资。", "resolved": "1",
+        "files": [SimpleUploadedFile("病毒.exe", b"MZ" + b"\x00" * 10)]})
+    text = r.content.decode()
+    assert r.status_code == 400 and "file_type_not_allowed" in text
+    assert "已协调&lt;人社局&gt;补发工资。</textarea>" in text  # kept, and escaped
+    assert 'name="resolved" value="1" required checked' in text
+    assert Appeal.objects.get(pk=appeal.pk).stage == Stage.HANDLING and Attachment.objects.count() == 0
+    other = client.post(f"/appeals/{appeal.pk}/act/return/", {"reason": ""}).content.decode()
+    assert "已协调" not in other  # only the refused form gets its text back
