@@ -438,6 +438,18 @@ def duplicate_hint(*, user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
 STAT_FIGURES = ("all", "dispatched", "signed_on_time", "replied", "resolved_confirmed", "rated", "satisfied",
                 "overdue", "handled", "escalated")
+FIGURE_LABELS = {
+    "all": "全部诉求", "dispatched": "已交办", "signed_on_time": "按时签收（响应率的分子）", "replied": "已反馈",
+    "resolved_confirmed": "解决并经回访确认（解决率的分子）", "rated": "已评价", "satisfied": "满意（满意率的分子）",
+    "overdue": "超期", "handled": "已计算办理用时", "escalated": "被督办",
+}
+
+
+def figure_label(figure: str) -> str:
+    """The Chinese name of a figure of the statistics (a stage figure by its stage), or the code itself."""
+    if figure.startswith("stage:") and figure[6:] in Stage.values:
+        return f"处于「{Stage(figure[6:]).label}」阶段"
+    return FIGURE_LABELS.get(figure, figure)
 
 
 def _rate(num: int, den: int) -> float | None:

@@ -97,19 +97,22 @@ def _filters(form: ListFilterForm) -> selectors.AppealFilters:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     """All visible appeals with filters (the page every figure links to), and an .xlsx export."""
     form = ListFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        raise InvalidInput("筛选条件无效", details={"errors": form.errors.get_json_data()})
-    qs = selectors.appeal_list(user=request.user, filters=_filters(form) if form.is_bound else None)
-    if request.GET.get("export") == "xlsx":
+    refused = form.is_bound and not form.is_valid()
+    qs = selectors.appeal_list(user=request.user, filters=_filters(form) if form.is_bound and not refused else None)
+    if request.GET.get("export") == "xlsx" and not refused:
         return _export(qs)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    # Refused filters are shown beside their fields with no results, rather than replacing the page.
+    page = Paginator(qs.none() if refused else qs, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    figure = request.GET.get("figure", "")
     return render_page(request, "appeals/list.html", "appeals/partials/_table.html", {
         "form": form, "page": page, "now": timezone.now(), "title": "诉求查询",
         "export_url": f"{reverse('appeals:list')}?{urlencode({**query.dict(), 'export': 'xlsx'})}",
-        "figure": request.GET.get("figure", ""),
-    })
+        "figure": selectors.figure_label(figure) if figure and not form.errors.get("figure") else "",
+        "filter_errors": [f"{form.fields[name].label if name in form.fields else '筛选条件'}：{'；'.join(map(str, errors))}"
+                          for name, errors in form.errors.items()] if refused else [],
+    }, status=400 if refused else 200)
 
 
 def _export(qs: Any) -> HttpResponse:

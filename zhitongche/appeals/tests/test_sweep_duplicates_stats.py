@@ -218,7 +218,8 @@ def test_stats_page_links_every_figure(world, client):
     assert 'id="chart-stages"' in text and "appeal-chart-data" in text and "/static/js/appeals.js" in text
     assert "figure=signed_on_time" in text and "figure=stage%3Aclosed" in text
     listed = client.get("/appeals/list/?figure=satisfied").content.decode()
-    assert "共 1 件" in listed
+    assert "共 1 件" in listed and "统计口径：满意（满意率的分子）" in listed
+    assert "统计口径：处于「已办结」阶段" in client.get("/appeals/list/?figure=stage:closed").content.decode()
 
 
 def test_80_percent_reminder_of_a_reopened_appeal_counts_from_the_reopening(world, clock):

@@ -146,7 +146,12 @@ def test_list_filters_and_export(world, client):
     submit(world, title="第二件", content="完全不同的一件诉求内容，关于道路。")
     client.force_login(world.bureau)
     assert "共 1 件" in client.get("/appeals/list/?stage=closed").content.decode()
-    assert client.get("/appeals/list/?stage=nonsense").status_code == 400
+    refused = client.get("/appeals/list/?stage=nonsense&q=道路")
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "筛选条件有误" in text and "共 0 件" in text
+    assert 'name="q"' in text and 'value="道路"' in text  # the form stays, with what was typed
+    partial = client.get("/appeals/list/?stage=nonsense", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "筛选条件有误" in partial.content.decode()  # htmx swaps 2xx only
     r = client.get("/appeals/list/?export=xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
 
