@@ -186,6 +186,8 @@ def _detail_context(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
         "appeal": appeal, "actions": actions, "suggestions": suggestions,
         "duplicate": selectors.duplicate_hint(user=user, appeal=appeal),
         "events": list(appeal.events.all()), "attachments": list(appeal.attachments.all()),
+        # The timeline names the departments of each dispatch (its event keeps their codes).
+        "department_names": dict(Department.objects.values_list("code", "name")),
         "departments": Department.objects.filter(active=True).order_by("kind", "code") if Action.DISPATCH in actions else [],
         "ratings": Rating.choices, "now": timezone.now(), "overdue": appeal.is_overdue(),
         "stage_steps": [(s, s.label) for s in (Stage.SUBMITTED, Stage.ACCEPTED, Stage.DISPATCHED, Stage.HANDLING,

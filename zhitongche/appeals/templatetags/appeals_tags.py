@@ -1,6 +1,6 @@
 """Labels for appeal codes in templates: `stage_label`, `action_label`, `rating_label`, `category_label`,
 `channel_label` (an unknown code shows as itself); and `{% typed "reply" "content" %}`, what was typed in a refused
-action's field."""
+action's field; `code|department_name:names`."""
 
 from collections.abc import Callable
 from typing import Any
@@ -32,3 +32,9 @@ def typed(context: dict[str, Any], action: str, field: str) -> str:
     if context.get("posted_action") != action:
         return ""
     return str(context["posted"].get(field, ""))
+
+
+@register.filter
+def department_name(code: str, names: dict[str, str]) -> str:
+    """A department's name from its code (the code itself when unknown)."""
+    return names.get(code, code) if isinstance(names, dict) else code

@@ -228,3 +228,11 @@ def test_a_refused_reply_keeps_what_the_department_typed(world, client):
     assert Appeal.objects.get(pk=appeal.pk).stage == Stage.HANDLING and Attachment.objects.count() == 0
     other = client.post(f"/appeals/{appeal.pk}/act/return/", {"reason": ""}).content.decode()
     assert "已协调" not in other  # only the refused form gets its text back
+
+
+def test_timeline_names_the_dispatched_departments(world, client):
+    appeal = appeal_at(world, Stage.DISPATCHED)
+    client.force_login(world.enterprise_user)
+    page = client.get(f"/appeals/{appeal.pk}/").content.decode()
+    rsj = world.rsj.department
+    assert f"主办：{rsj.name}" in page and "主办：RSJ" not in page
