@@ -411,12 +411,13 @@ def _refresh_computed(system: IndicatorSystem, leaves: list[Indicator], period: 
     for leaf in leaves:
         if leaf.source != DataSource.COMPUTED or not leaf.computed_key:
             continue
+        entry = computed.registered().get(leaf.computed_key)
         for unit in units:
             value = computed.compute(leaf.computed_key, unit, period)
             if value is None or not math.isfinite(value):
                 continue
             _upsert_observation(system.code, leaf.code, unit, period, float(value), DataSource.COMPUTED,
-                                f"平台数据计算：{leaf.computed_key}", actor)
+                                entry.label if entry else leaf.computed_key, actor)
             written += 1
     return written
 

@@ -19,7 +19,7 @@ from zhitongche.core.errors import DomainError, InvalidInput, NotFound
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.models import Division
 
-from . import db2020, selectors, services
+from . import computed, db2020, selectors, services
 from .exports import xlsx_response
 from .forms import (
     ActionForm,
@@ -98,6 +98,9 @@ def system_detail(request: HttpRequest, code: str) -> HttpResponse:
     system = selectors.system_get(user=user, code=code, version=int(version) if version and version.isdigit()
                                   else None)
     rows = selectors.flatten(selectors.indicator_tree(system=system))
+    labels = {key: entry.label for key, entry in computed.registered().items()}
+    for row in rows:  # a computed indicator's function by its Chinese name
+        row["computed_label"] = labels.get(row["node"].computed_key, row["node"].computed_key)
     may_edit = scopes.may(user, "assessment.system.change")
     parents = [(r["node"].code, f"{r['node'].code} {r['node'].name}") for r in rows]
     form = IndicatorForm(request.POST or None, parents=parents, initial={"source": DataSource.ENTERED})

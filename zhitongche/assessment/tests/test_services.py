@@ -213,6 +213,7 @@ def test_registry_coverage_is_computed_from_the_registry(systems, bureau):
     results = services.compute_results(actor=bureau, system=systems[LOCAL_CODE], period="2026")
     obs = Observation.objects.get(system_code=LOCAL_CODE, indicator_code="L01", unit=tiedong, period="2026")
     assert obs.source == DataSource.COMPUTED
+    assert obs.source_note == computed.registered()["registry_coverage"].label  # its Chinese name, not the key
     assert {r.unit.kind for r in results} <= {"district", "zone"}
 
 
