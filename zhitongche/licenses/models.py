@@ -198,3 +198,15 @@ class LicenseUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.identifier}"
+
+    @property
+    def channel_label(self) -> str:
+        """The channel in Chinese."""
+        return {"api": "接口", "web": "网页"}.get(self.channel, self.channel)
+
+    @property
+    def result_label(self) -> str:
+        """The result in Chinese: a licence status, or whether a verification passed."""
+        if self.result in LicenseStatus.values:
+            return str(LicenseStatus(self.result).label)
+        return {"valid": "核验通过", "invalid": "核验未通过", "": "—"}.get(self.result, self.result)

@@ -103,12 +103,14 @@ def test_public_verify_page(client, issue, issuer):
     assert LicenseUse.objects.filter(action="verify").count() == 0
 
 
-def test_verify_by_platform_user_on_the_web_is_logged(issue, make_user):
+def test_verify_by_platform_user_on_the_web_is_logged(issue, issuer, make_user):
     lic = issue()
     bank = logged_in(make_user("bureau"))
     bank.get(f"/verify/{lic.identifier}", {"purpose": "招标资格审查"})
     use = LicenseUse.objects.get(action="verify")
     assert use.purpose == "招标资格审查" and use.channel == "web"
+    page = logged_in(issuer).get(f"/licenses/{lic.identifier}/").content.decode()
+    assert "<td>招标资格审查</td><td>网页</td><td>有效</td>" in page  # 调用记录 in Chinese, not web / active
 
 
 def test_lookup_and_paste_forms(client, api, issue, issuer):
