@@ -65,6 +65,7 @@ def test_departments_page_scope(make_user, client):
     client.force_login(make_user("bureau"))
     text = client.get("/regions/departments/").content.decode()
     assert "鞍山市发展和改革委员会" in text and "鞍山高新技术产业开发区" in text
+    assert "重点项目" in text and "key_project" not in text  # the categories each reports, in Chinese
 
 
 def test_static_assets_are_local(db, client):

@@ -81,3 +81,9 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def responsible_labels(self) -> list[str]:
+        """The categories it reports, in Chinese."""
+        labels = dict(Category.choices)
+        return [str(labels.get(c, c)) for c in self.responsible_categories or []]
