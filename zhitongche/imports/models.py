@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from .kinds import all_kinds
+
 
 class ImportStatus(models.TextChoices):
     """The life of an import job (CONTRACT.md §4)."""
@@ -45,6 +47,11 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.file_name}"
+
+    @property
+    def kind_title(self) -> str:
+        """The template's Chinese name (its key if the kind is no longer registered)."""
+        return next((k.title for k in all_kinds() if k.key == self.kind), self.kind)
 
     def as_report(self) -> dict:
         """The CONTRACT.md §4 answer."""

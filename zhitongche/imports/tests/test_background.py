@@ -54,6 +54,8 @@ def test_web_upload_shows_failed_rows_and_offers_the_error_workbook(make_user, c
     text = client.get(r["Location"]).content.decode()
     assert "invalid_phone" in text and "下载错误清单" in text
     job = ImportJob.objects.get()
+    history = client.get("/imports/").content.decode()
+    assert "<td>企业(项目)信息上报模板</td>" in history and "<td>enterprises</td>" not in history
     workbook = client.get(f"/imports/{job.pk}/errors.xlsx")
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     client.force_login(make_user("department", department="D210303"))
