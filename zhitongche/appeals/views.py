@@ -165,7 +165,11 @@ def submit(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], category=data["category"], title=data["title"], content=data["content"],
                 files=request.FILES.getlist("files"))
         except DomainError as exc:
-            error, status = exc, exc.status
+            if exc.status == 404 and exc.code == "not_found":  # the enterprise: unknown, or outside the scope
+                form.add_error("enterprise", "未找到该统一社会信用代码的企业，或该企业不在您的辖区")
+                status = 400
+            else:
+                error, status = exc, exc.status
         else:
             messages.success(request, f"诉求已提交，编号 {appeal.number}")
             return redirect("appeals:detail", appeal.pk)

@@ -236,3 +236,16 @@ def test_timeline_names_the_dispatched_departments(world, client):
     page = client.get(f"/appeals/{appeal.pk}/").content.decode()
     rsj = world.rsj.department
     assert f"主办：{rsj.name}" in page and "主办：RSJ" not in page
+
+
+def test_bureau_typing_an_enterprise_code_is_told_what_is_wrong(world, client):
+    client.force_login(world.bureau_tiedong)
+    bad = client.post("/appeals/new/", {**FORM, "enterprise": "123"})
+    assert bad.status_code == 400 and "格式或校验位不正确" in bad.content.decode()
+    elsewhere = client.post("/appeals/new/", {**FORM, "enterprise": world.other.uscc})  # 铁西, not 铁东
+    text = elsewhere.content.decode()
+    assert elsewhere.status_code == 400 and "未找到该统一社会信用代码的企业，或该企业不在您的辖区" in text
+    assert "厂房消防验收" in text  # the title typed is still there
+    assert Appeal.objects.count() == 0
+    folded = client.post("/appeals/new/", {**FORM, "enterprise": world.ent.uscc.lower()})
+    assert folded.status_code == 302 and Appeal.objects.get().enterprise == world.ent
