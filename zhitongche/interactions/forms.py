@@ -14,7 +14,8 @@ class RecordForm(forms.Form):
     kind = forms.ChoiceField(label="方式", choices=Kind.choices)
     content = forms.CharField(label="互动内容", max_length=CONTENT_MAX, widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="写清了解到的情况、宣讲的政策或解决的问题；至少 10 个有效字符，套话不计入有效互动")
-    appeal = forms.IntegerField(label="关联诉求编号（内部 id，可选）", required=False, min_value=1)
+    appeal = forms.CharField(label="关联诉求编号（可选）", required=False, max_length=32,
+                             help_text="诉求页上显示的编号，如 SQ20261126000415")
 
     def __init__(self, *args: Any, enterprises: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
-from zhitongche.core.errors import DomainError, InvalidInput
+from zhitongche.appeals.models import Appeal
+from zhitongche.core.errors import DomainError, InvalidInput, NotFound
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
@@ -86,11 +87,19 @@ def record(request: HttpRequest) -> HttpResponse:
     error, status = None, 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        number = (data.get("appeal") or "").strip().upper()
+        appeal_id = Appeal.objects.filter(number=number).values_list("pk", flat=True).first() if number else None
         try:
+            if number and appeal_id is None:
+                raise NotFound("未找到该编号的诉求", code="unknown_appeal")
             row = services.interaction_record(actor=user, enterprise=data["enterprise"], kind=data["kind"],
-                                              content=data["content"], appeal_id=data.get("appeal"))
+                                              content=data["content"], appeal_id=appeal_id)
         except DomainError as exc:
-            error, status = exc, exc.status
+            if exc.status == 404 and number:  # the appeal: no such number, or not one this steward may see
+                form.add_error("appeal", "未找到该编号的诉求，或该诉求不属于您服务的企业")
+                status = 400
+            else:
+                error, status = exc, exc.status
         else:
             if row.effective:
                 messages.success(request, "已记录，计入有效互动")

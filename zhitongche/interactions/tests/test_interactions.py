@@ -125,3 +125,16 @@ def test_web_pages(world, client):
     assert "有效互动的认定规则" in text and "互动管家" in text
     assert client.get("/interactions/new/").status_code == 403
     assert client.get("/interactions/list/?from=bad").status_code == 400
+
+
+def test_web_record_links_an_appeal_by_the_number_users_see(world, client):
+    from zhitongche.appeals.services import appeal_submit
+
+    mine = appeal_submit(actor=world.owner, enterprise=world.ent.uscc, title="用工", content="缺焊工", category="general")
+    client.force_login(world.user)
+    form = {"enterprise": world.ent.uscc, "kind": "visit", "content": GOOD}
+    missing = client.post("/interactions/new/", {**form, "appeal": "SQ20990101000001"})
+    assert missing.status_code == 400 and "未找到该编号的诉求" in missing.content.decode()
+    assert Interaction.objects.count() == 0
+    r = client.post("/interactions/new/", {**form, "appeal": mine.number.lower()})
+    assert r.status_code == 302 and Interaction.objects.get().appeal_id == mine.pk
