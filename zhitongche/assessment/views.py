@@ -170,12 +170,14 @@ def observations(request: HttpRequest) -> HttpResponse:
     system = selectors.system_get(user=user, code=code)
     indicators, units = _entry_context(user, system)
     may_enter = bool(units) and (user.role == Role.BUREAU or scopes.is_admin(user))
-    form = ObservationForm(request.POST or None, indicators=indicators, units=units,
-                           initial={"period": _current_period()})
-    import_form = ImportForm()
+    # The page has two forms: the import's submit button names it, and only the form sent is checked.
+    importing = request.method == "POST" and ("file" in request.FILES or request.POST.get("form") == "import")
+    form = ObservationForm(request.POST if request.method == "POST" and not importing else None,
+                           indicators=indicators, units=units, initial={"period": _current_period()})
+    import_form = ImportForm(auto_id="import_%s")  # its own ids: both forms have a source_note field
     report = None
-    if request.method == "POST" and "file" in request.FILES:
-        import_form = ImportForm(request.POST, request.FILES)
+    if importing:
+        import_form = ImportForm(request.POST, request.FILES, auto_id="import_%s")
         if import_form.is_valid():
             report = _import(user, system, import_form)
     elif request.method == "POST" and form.is_valid():

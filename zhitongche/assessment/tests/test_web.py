@@ -1,6 +1,7 @@
 """Assessment from the outside: API and pages, each with the wrong role and the right role in the wrong region."""
 
 import json
+import re
 from io import BytesIO
 
 import pytest
@@ -166,8 +167,14 @@ def test_web_observation_import(systems, make_user, client):
     buffer.seek(0)
     buffer.name = "obs.xlsx"
     response = client.post(f"/assessment/observations/?system={LOCAL_CODE}", {"file": buffer, "source_note": ""})
-    assert "新增 1" in response.content.decode()
+    text = response.content.decode()
+    assert "新增 1" in text and "这个字段是必填项" not in text  # the entry form was not sent, so not checked
+    assert text.index("新增 1") < text.index('id="obs-table"')  # the report beside the form, above the list
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))
     assert Observation.objects.get().source == "imported"
+    no_file = client.post(f"/assessment/observations/?system={LOCAL_CODE}", {"form": "import", "source_note": ""})
+    assert "这个字段是必填项" in no_file.content.decode() and 'id="import_file"' in no_file.content.decode()
     response = client.post(f"/assessment/observations/?system={LOCAL_CODE}",
                            {"file": BytesIO(b"not a workbook"), "source_note": ""})
     assert response.status_code == 200 and "不是有效的 .xlsx" in response.content.decode()
