@@ -593,8 +593,8 @@ def plans(request: HttpRequest) -> HttpResponse:
     chosen_id = request.GET.get("plan")
     plan = next((p for p in plan_list if str(p.pk) == chosen_id), plan_list[0] if plan_list else None)
     may_change = region is not None and scopes.may(user, "assessment.plan.change", region)
-    plan_form = PlanForm(request.POST if request.POST.get("form") == "plan" else None)
-    action_form = ActionForm(request.POST if request.POST.get("form") == "action" else None)
+    plan_form = PlanForm(request.POST if request.POST.get("form") == "plan" else None, auto_id="plan_%s")
+    action_form = ActionForm(request.POST if request.POST.get("form") == "action" else None, auto_id="action_%s")
     if request.method == "POST":
         target = _plan_post(request, user, region, plan, plan_form, action_form)
         if target is not None:

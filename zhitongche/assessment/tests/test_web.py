@@ -275,6 +275,8 @@ def test_plans_page_version_and_status(departments, make_user, client):
                                        "owner": "SFJ", "deadline": "2026-12-31"})
     text = client.get("/assessment/plans/").content.decode()
     assert "1.0 版" in text and "审限压缩" in text and "0/1 项完成" in text
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert "plan_title" in ids and "action_title" in ids and len(ids) == len(set(ids))
     from zhitongche.assessment.models import PlanAction
 
     action = PlanAction.objects.get()
