@@ -75,6 +75,22 @@ def _number(value: Any, field: str, label: str, required: bool = True, minimum: 
     return number
 
 
+# Units whose quantity cannot be negative (a rate or score, a duration, a count, money).
+NON_NEGATIVE_UNITS = frozenset({"%", "分", "天", "小时", "个", "次", "户", "家", "项", "件", "元", "万元"})
+
+
+def _observed(value: Any, leaf: Indicator) -> float:
+    """An observation's value for `leaf`: a number its unit allows. A rate or score whose best is 100 (越高越好)
+    cannot exceed 100 — a mistyped 150 would otherwise score full marks."""
+    number = float(_number(value, "value", "观测值") or 0.0)
+    if leaf.unit in NON_NEGATIVE_UNITS and number < 0:
+        raise InvalidInput(f"观测值不能为负数（单位：{leaf.unit}）", code="out_of_range", details={"field": "value"})
+    if leaf.unit in ("%", "分") and leaf.best == 100 and leaf.direction == Direction.HIGHER and number > 100:
+        raise InvalidInput(f"观测值不能超过 100（单位：{leaf.unit}，最优值 100）", code="out_of_range",
+                           details={"field": "value"})
+    return number
+
+
 def _choice(value: Any, field: str, label: str, choices: Any, default: str | None = None) -> str:
     """One of a TextChoices' values."""
     if value in (None, "") and default is not None:
@@ -281,7 +297,7 @@ def observation_set(*, actor: Any, system: IndicatorSystem, indicator: Any, unit
                            else unit)
     leaf = _leaf(system, indicator)
     period = clean_period(period)
-    number = _number(value, "value", "观测值")
+    number = _observed(value, leaf)
     note = _text(source_note, "source_note", "来源说明", 200, required=False)
     with transaction.atomic():
         obs, previous = _upsert_observation(system.code, leaf.code, unit_obj, period, number, source, note, actor)
@@ -357,7 +373,7 @@ def observation_import(*, actor: Any, system: IndicatorSystem, rows: list[list[A
                 leaves[leaf_key] = _leaf(system, str(cells["indicator"]) if cells["indicator"] is not None else None)
             leaf = leaves[leaf_key]
             period = clean_period(str(cells["period"]) if cells["period"] is not None else "")
-            value = _number(cells["value"], "value", "观测值")
+            value = _observed(cells["value"], leaf)
             note = _text(str(cells.get("source_note") or "") or default_note, "source_note", "来源说明", 200,
                          required=False)
             row_key = (unit.code, leaf.code, period)
@@ -365,7 +381,7 @@ def observation_import(*, actor: Any, system: IndicatorSystem, rows: list[list[A
                 raise InvalidInput("文件中重复：同一单位、指标和考核期出现多次", code="duplicate_in_file",
                                    details={"field": "indicator"})
             seen.add(row_key)
-            valid.append((unit, leaf, period, float(value or 0.0), note))
+            valid.append((unit, leaf, period, value, note))
         except Forbidden:
             report["rejected"] += 1
             report["errors"].append({"row": number, "column": "单位代码", "code": "not_responsible",

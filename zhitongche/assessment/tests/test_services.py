@@ -1,6 +1,7 @@
 """Indicator systems, observations, computing results, versioning, computed indicators, import, plans."""
 
 import datetime
+import functools
 from io import BytesIO
 
 import pytest
@@ -310,3 +311,24 @@ def test_action_transitions_and_owner_department(bureau, make_user, departments)
     with pytest.raises(InvalidInput):
         services.action_set_status(actor=owner, action=action, status="finished")
     assert PlanAction.objects.get().status == "done"
+
+
+@pytest.mark.parametrize(("indicator", "value", "accepted"), [
+    ("L03", -5, False), ("L03", 150, False), ("L03", 100, True), ("L03", 0, True),  # a 0–100 score
+    ("L04", 100.5, False), ("L04", 99.5, True),                                    # a rate whose best is 100 %
+    ("L05", -1, False), ("L05", 30, True),                                         # days (越低越好)
+    ("L06", 25, True),                                                             # a count may beat its target
+])
+def test_an_observation_must_be_a_value_its_unit_allows(systems, bureau, indicator, value, accepted):
+    set_value = functools.partial(services.observation_set, actor=bureau, system=systems[LOCAL_CODE],
+                                  indicator=indicator, unit="D210302", period="2025")
+    if accepted:
+        assert set_value(value=value).value == value
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            set_value(value=value)
+        assert refused.value.code == "out_of_range"
+        assert not Observation.objects.exists()
+    report = services.observation_import(actor=bureau, system=systems[LOCAL_CODE], rows=[
+        ["单位代码", "指标代码", "考核期", "观测值"], ["D210302", indicator, "2024", value]])
+    assert [e["code"] for e in report["errors"]] == ([] if accepted else ["out_of_range"])
