@@ -210,6 +210,21 @@ class Batch(NamedTuple):
     total: int
 
 
+def _other_problems(validate: Any, ctx: Any, number: int, values: dict[str, Any], found: list[RowError],
+                    key_of: dict[str, str]) -> list[RowError]:
+    """What the kind's own rules say about a row's other cells once some failed the generic checks, so that a
+    department fixes the row in one go: the rules run with the failed cells blank, and what they say about those
+    columns again is left out. Best effort: a rule that cannot judge a row like that adds nothing."""
+    failed = {e.column for e in found}
+    blanked_keys = {key_of.get(column) for column in failed}
+    blanked = {key: "" if key in blanked_keys or value is None else value for key, value in values.items()}
+    try:
+        _, more = validate(ctx, number, blanked)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        return []
+    return [e for e in more if e.column not in failed]
+
+
 def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str, int],
                     progress: Callable[[int], None]) -> Iterator[Batch]:
     """Clean and check every row of `table` (cell types, required cells, repeated keys, the kind's `validate`),
@@ -219,6 +234,7 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
             for c in handler.columns if c.key in columns]
     unique_key = handler.unique_key if handler.unique_key in columns else None
     unique_header = next((c.header for c in handler.columns if c.key == unique_key), "")
+    key_of = {c.header: c.key for c in handler.columns}
     validate = handler.validate
     # Merged areas of a streamed sheet are known only at the end: its batches wait in a spool until then.
     merged = None if table.merged_at_end else _merged_rows(handler, columns, table, table.estimate + table.header_row)
@@ -263,6 +279,8 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
         record = None
         if not row_errors:
             record, row_errors = validate(ctx, number, values)
+        else:
+            row_errors += _other_problems(validate, ctx, number, values, row_errors, key_of)
         if merged is not None and number in merged:
             row_errors.append(_merged_error(number, merged[number]))
         if row_errors:

@@ -111,6 +111,15 @@ def test_bad_cells_are_reported_and_nothing_is_written(make_user, api, tmp_path,
     assert AuditLog.objects.count() == audits + 1
 
 
+def test_every_bad_cell_of_a_row_is_reported_at_once(make_user, api, tmp_path, departments):
+    row = ent_row(2, name="  ", region="110101", phone="12345", industry="ZZ9")
+    body = upload(api(make_user("admin")), xlsx(tmp_path / "bad.xlsx", [ent_row(1), row])).json()
+    assert body["rejected"] == 1 and body["created"] == 1
+    assert sorted((e["row"], e["column"], e["code"]) for e in body["errors"]) == [
+        (3, "企业名称", "missing"), (3, "国民经济行业代码", "invalid_value"), (3, "所属区县代码", "unknown_region"),
+        (3, "联系电话", "invalid_phone")]
+
+
 def test_duplicate_in_file_first_stands(make_user, api, tmp_path, departments):
     path = xlsx(tmp_path / "d.xlsx", [ent_row(1, name="第一"), ent_row(2), ent_row(1, name="第二")])
     body = upload(api(make_user("admin")), path).json()
