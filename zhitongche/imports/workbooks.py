@@ -10,6 +10,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from zhitongche.regions.models import Department, Division
+
 from .kinds import ImportKind, get_kind
 from .models import ImportJob
 from .reader import open_table
@@ -53,10 +55,32 @@ def template(kind: str) -> bytes:
     for i in range(1, len(handler.columns) + 1):
         ws.column_dimensions[get_column_letter(i)].number_format = "@"
     ws.freeze_panes = "A2"
+    _code_names(wb, handler, dropdowns)
     _instructions(wb, handler)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _code_names(wb: Workbook, handler: ImportKind, dropdowns: dict[str, list[str]]) -> None:
+    """A sheet 代码对照 naming every division and department code offered in a drop-down (the lists themselves
+    hold bare codes, which is what the cells must contain)."""
+    names = dict(Division.objects.values_list("code", "name"))
+    names.update(Department.objects.values_list("code", "name"))
+    rows = [(column.header, code, names[code]) for column in handler.columns
+            for code in dropdowns.get(column.key, []) if code in names]
+    if not rows:
+        return
+    sheet = wb.create_sheet("代码对照")
+    sheet.append(["栏目", "代码", "名称"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 20
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 40
+    sheet.freeze_panes = "A2"
 
 
 def _instructions(wb: Workbook, handler: ImportKind) -> None:

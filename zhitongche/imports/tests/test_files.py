@@ -223,6 +223,8 @@ def test_template_has_headers_instructions_and_dropdowns(db, departments):
     codes_sheet = wb["代码表"]
     regions = [c.value for c in codes_sheet["G"][1:] if c.value]
     assert "210302" in regions and "210371" in regions
+    named = {(r[0], r[1]): r[2] for r in wb["代码对照"].iter_rows(min_row=2, values_only=True)}
+    assert named[("所属区县代码", "210302")] == "铁东区" and ("乡镇(街道)代码", "210302002") in named
     assert ImportJob.objects.count() == 0
 
 
