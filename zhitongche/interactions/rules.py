@@ -6,7 +6,7 @@ An interaction counts as effective when all of these hold:
    (`other` is kept in the record but never counted);
 2. its content is real: at least 10 meaningful characters (Chinese characters, letters and digits,
    after removing whitespace and punctuation), not only boilerplate phrases (已联系, 无, 正常, 走访,
-   电话回访, 了解情况 …) and not one character repeated;
+   电话回访, 了解情况 …, and stock phrases such as 贯彻落实, 高度重视, 积极对接) and not one character repeated;
 3. it is the first effective one of the same steward, enterprise, day (Asia/Shanghai) and kind —
    unless it is linked to an appeal, because work on an appeal is always counted.
 
@@ -25,6 +25,9 @@ BOILERPLATE = (
     "已联系", "已走访", "已电话", "电话联系", "电话回访", "上门走访", "走访企业", "走访", "回访", "联系企业",
     "了解情况", "了解企业情况", "企业情况正常", "经营正常", "情况正常", "一切正常", "正常", "无问题", "无诉求",
     "没有问题", "暂无", "无", "已推送", "推送政策", "政策推送", "已发送", "好的", "收到", "测试",
+    # Official stock phrases (套话), which say nothing about the enterprise.
+    "认真学习", "学习贯彻", "贯彻落实", "认真落实", "狠抓落实", "抓好落实", "高度重视", "积极对接", "对接服务",
+    "全力支持", "大力支持", "积极配合", "全力配合", "加强沟通", "做好服务", "优化服务", "持续跟进", "按照要求",
 )
 _BOILERPLATE_RE = re.compile("|".join(sorted((re.escape(b) for b in BOILERPLATE), key=len, reverse=True)))
 

@@ -37,6 +37,8 @@ def world(make_user):
     ("call", "已联系", "content_too_short"),
     ("call", "电话回访，企业情况正常，无问题。", "boilerplate"),
     ("message", "好好好好好好好好好好好好", "boilerplate"),
+    ("visit", "认真学习贯彻落实，高度重视，积极对接，全力支持。", "boilerplate"),
+    ("visit", "高度重视企业用地问题，协调自然资源局下周现场踏勘。", ""),
     ("visit", "，。！？  ……   走访", "content_too_short"),
 ])
 def test_effectiveness_rule(kind, content, reason):
