@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.signals import post_save
+from django.urls import reverse
 from django.utils import timezone
 
 from zhitongche.accounts import scopes
@@ -318,6 +319,24 @@ def steward_revisits(*, user: Any) -> QuerySet[Appeal]:
     """Replied appeals of the steward's enterprises waiting for a return visit, and revisited ones to rate."""
     return (scopes.visible(user, _base()).filter(stage__in=[Stage.REPLIED, Stage.REVISITED])
             .order_by("replied_at", "id"))
+
+
+def waiting_work(*, user: Any) -> list[dict[str, Any]]:
+    """The home page's 我的待办: what waits for this user, by role, each with the queue that lists it."""
+    role = Role.ADMIN if getattr(user, "is_superuser", False) else user.role
+    items: list[tuple[str, int, str]] = []
+    if role in (Role.ADMIN, Role.BUREAU):
+        items += [("诉求池：待受理、待交办", bureau_pool(user=user).count(), "appeals:pool"),
+                  ("超期未办结，可督办", overdue_list(user=user).count(), "appeals:overdue")]
+    if role == Role.DEPARTMENT:
+        items.append(("本部门待签收、办理中的诉求", department_inbox(user=user).count(), "appeals:inbox"))
+    if role == Role.STEWARD:
+        items.append(("待回访、待评价的诉求", steward_revisits(user=user).count(), "appeals:mine"))
+    if role in (Role.ENTERPRISE, Role.STEWARD):
+        items.append(("未办结的诉求", enterprise_side_list(user=user).exclude(stage__in=FINAL_STAGES).count(),
+                      "appeals:mine"))
+    items.append(("未读通知", unread_count(user=user), "appeals:notifications"))
+    return [{"label": label, "count": count, "url": reverse(name)} for label, count, name in items]
 
 
 def notifications(*, user: Any) -> QuerySet[Notification]:

@@ -17,8 +17,13 @@ from .htmx import render_page
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page with real counts (and, for admins and the bureau, a calendar reminder when due)."""
+    """The landing page: the user's waiting work, real counts, and (for admins and the bureau) a calendar reminder
+    when due."""
+    # The shell shows the apps' queues, as its menu does (imported here: the apps build on core).
+    from zhitongche.appeals.selectors import waiting_work
+
     return render(request, "core/home.html", {"counts": selectors.home_counts(),
+                                              "waiting": waiting_work(user=request.user),
                                               "calendar_warning": selectors.calendar_warning(user=request.user)})
 
 

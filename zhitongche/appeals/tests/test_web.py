@@ -1,5 +1,7 @@
 """The workbench pages from the outside: submit with attachments, act, see the timeline, scopes and errors."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -195,8 +197,6 @@ def test_list_pages_do_not_query_per_row(world, client, who, url):
 
 
 def test_pool_marks_a_likely_duplicate_only_while_its_original_is_open(world, client):
-    import re
-
     first = submit(world)
     second = submit(world, content=first.content + "请尽快处理。")
     assert second.duplicate_of_id == first.pk
@@ -249,3 +249,21 @@ def test_bureau_typing_an_enterprise_code_is_told_what_is_wrong(world, client):
     assert Appeal.objects.count() == 0
     folded = client.post("/appeals/new/", {**FORM, "enterprise": world.ent.uscc.lower()})
     assert folded.status_code == 302 and Appeal.objects.get().enterprise == world.ent
+
+
+def test_home_shows_each_role_its_waiting_work(world, client):
+    submit(world)
+    appeal_at(world, Stage.HANDLING)
+
+    def waiting(user) -> dict[str, str]:
+        client.force_login(user)
+        text = client.get("/").content.decode()
+        section = text[text.index("我的待办"):text.index("平台概况")]
+        return dict((label, count) for count, label in re.findall(
+            r'<a class="stat-value" href="[^"]+">([\d,]+)</a><span class="stat-label">([^<]+)</span>', section))
+
+    assert waiting(world.bureau)["诉求池：待受理、待交办"] == "1"
+    assert waiting(world.rsj)["本部门待签收、办理中的诉求"] == "1"
+    assert "诉求池：待受理、待交办" not in waiting(world.rsj)
+    assert waiting(world.enterprise_user)["未办结的诉求"] == "2"
+    assert waiting(world.other_enterprise_user)["未办结的诉求"] == "0"
