@@ -182,6 +182,12 @@ NO_PRACTICE_FLAGS: dict[str, str] = {
 VAT_STATUSES: tuple[str, ...] = ("vat_refund", "no_vat", "no_vat_refund_in_case", "no_practice")
 CIT_STATUSES: tuple[str, ...] = ("cit", "no_cit", "no_practice")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {"pt_vat_status": VAT_STATUSES, "pt_cit_status": CIT_STATUSES}
+STATUS_LABELS: dict[str, str] = {
+    "vat_refund": "有增值税，可退税（需填两项退税用时）", "no_vat": "无增值税",
+    "no_vat_refund_in_case": "有增值税，但本案例不适用退税（两项退税记 0 分）",
+    "cit": "有企业所得税（需填两项更正用时）", "no_cit": "无企业所得税",
+    "no_practice": "无实践（需将纳税专题的“无实践”设为是）",
+}
 
 TTCR_FIELD = "pt_total_tax_contribution_rate_pct_profit"
 TTCR_EXPONENT = 0.8

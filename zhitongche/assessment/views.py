@@ -345,7 +345,8 @@ def _groups(raw: dict[str, Any]) -> list[dict[str, Any]]:
         groups[topic]["fields"].append({
             "name": field, "label": db2020.FIELD_LABELS[field].split("·", 1)[-1], "kind": kind,
             "value": "" if value is None else (f"{value:g}" if isinstance(value, float) else value),
-            "choices": db2020.STATUS_CHOICES.get(field, ()), "scored": field in db2020.BOUNDS,
+            "choices": [(c, db2020.STATUS_LABELS.get(c, c)) for c in db2020.STATUS_CHOICES.get(field, ())],
+            "scored": field in db2020.BOUNDS,
         })
     return list(groups.values())
 

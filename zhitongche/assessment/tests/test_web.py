@@ -210,6 +210,7 @@ def test_db_page_saves_baseline_and_scenarios_for_the_region(departments, make_u
     text = client.get("/assessment/db2020/?period=2026").content.decode()
     assert f"第 {baseline.result['rank']} 名" in text and "北京" in text and "上海" in text
     assert "中国（京沪加权）77.931 分，排名第 31 名" in text
+    assert '<option value="no_vat">无增值税</option>' in text  # coded choices by name
     # A district officer neither sees the city's scenario nor saves for the city.
     client.force_login(make_user("bureau", region="210302"))
     assert client.get(f"/assessment/db2020/?scenario={baseline.pk}").status_code == 404
