@@ -94,3 +94,15 @@ def test_demo_is_idempotent(db, capsys):
     assert first["loaded"] and users == len(first["logins"])
     code, out, _ = run(capsys, "demo", "--if-empty", "--json")
     assert code == 0 and json.loads(out)["loaded"] is False and User.objects.count() == users
+
+
+@pytest.mark.parametrize(("port", "warned"), [("8123", True), ("8000", False)])
+def test_serve_warns_when_the_public_address_names_another_local_port(db, capsys, monkeypatch, settings, port, warned):
+    import os
+
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    started = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: started.append(argv))
+    code, out, _ = run(capsys, "serve", "--port", port)
+    assert code == 0 and started and f"127.0.0.1:{port}" in started[0]
+    assert ("ZTC_PUBLIC_BASE_URL" in out) is warned

@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -69,6 +70,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(json.dumps({"url": f"http://{args.host}:{args.port}", "workers": workers}))
     else:
         print(f"政企直通车 正在 http://{args.host}:{args.port} 提供服务（{workers} 个进程，Ctrl-C 停止）", flush=True)
+        public = urllib.parse.urlsplit(str(settings.PUBLIC_BASE_URL))
+        if public.hostname in ("127.0.0.1", "localhost") and public.port != args.port:
+            # Licences, QR codes and the issuer's did:web are made from this address, not from --port.
+            print(f"注意：ZTC_PUBLIC_BASE_URL 为 {settings.PUBLIC_BASE_URL}，与本次端口 {args.port} 不同；"
+                  "证照链接、二维码和签发者 did:web 按前者生成，请设置该变量后再签发证照。", flush=True)
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(gunicorn, argv)  # noqa: S606 — replaces this process so signals reach gunicorn directly
 
