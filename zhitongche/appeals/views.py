@@ -48,9 +48,16 @@ def _queue(request: HttpRequest, qs: Any, *, title: str, lead: str, show: str = 
     })
 
 
+def _bureau_side(user: Any) -> bool:
+    """The bureau's queues are for the bureau (and admins); other roles go to their own workbench."""
+    return bool(user.is_superuser or user.role in (Role.BUREAU, Role.ADMIN))
+
+
 @login_required
 def pool(request: HttpRequest) -> HttpResponse:
     """Bureau: new appeals to accept or reject, and accepted ones to dispatch."""
+    if not _bureau_side(request.user):
+        return redirect("appeals:home")
     return _queue(request, selectors.bureau_pool(user=request.user), title="诉求池",
                   lead="待受理与待交办的诉求（最早提交的在前）。标有「疑似重复」的可在详情页合并。", show="pool")
 
@@ -58,6 +65,8 @@ def pool(request: HttpRequest) -> HttpResponse:
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
     """Bureau: appeals past their reply deadline, for 督办."""
+    if not _bureau_side(request.user):
+        return redirect("appeals:home")
     return _queue(request, selectors.overdue_list(user=request.user), title="超期诉求",
                   lead="已超过办理期限仍在部门手中的诉求（超期最久的在前），可在详情页督办或延期。", show="deadline")
 

@@ -1,6 +1,7 @@
 """Registry pages: enterprises and stewards (lists, details, assignment), coverage and data-entry progress."""
 
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,11 +12,14 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from zhitongche.accounts import scopes
+from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError
 from zhitongche.core.htmx import render_page
 
 from . import selectors, services
 from .choices import Category, EnterpriseStatus
+
+COVERAGE_ROLES = (Role.ADMIN, Role.BUREAU, Role.LEADER, Role.DEPARTMENT)
 
 ENTERPRISE_FILTERS = ("q", "region", "township", "grid", "category", "status", "covered", "steward")
 
@@ -104,8 +108,12 @@ def steward_bulk_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    """Coverage figures with a chart; every number links to the list behind it."""
-    figures = selectors.coverage(user=request.user)
+    """Coverage figures with a chart; every number links to the list behind it (the roles its menu entry is for:
+    a steward's or an enterprise's scope holds no territory, so the page would show zeros)."""
+    user: Any = request.user
+    if not (user.is_superuser or user.role in COVERAGE_ROLES):
+        raise DomainError("forbidden", "管家覆盖率面向营商局、部门和市领导", status=403)
+    figures = selectors.coverage(user=user)
     return render(request, "registry/coverage.html", {"c": figures})
 
 

@@ -267,3 +267,13 @@ def test_home_shows_each_role_its_waiting_work(world, client):
     assert "诉求池：待受理、待交办" not in waiting(world.rsj)
     assert waiting(world.enterprise_user)["未办结的诉求"] == "2"
     assert waiting(world.other_enterprise_user)["未办结的诉求"] == "0"
+
+
+@pytest.mark.parametrize("path", ["/appeals/pool/", "/appeals/overdue/"])
+def test_the_bureau_queues_send_other_roles_to_their_own_workbench(world, client, path):
+    client.force_login(world.enterprise_user)
+    assert client.get(path, follow=True).redirect_chain[-1][0] == "/appeals/mine/"
+    client.force_login(world.rsj)
+    assert client.get(path, follow=True).redirect_chain[-1][0] == "/appeals/inbox/"
+    client.force_login(world.bureau)
+    assert client.get(path).status_code == 200

@@ -206,3 +206,13 @@ def test_bulk_assign_by_grid_in_a_fixed_number_of_queries(make_user, api, regist
     foreign = Grid.objects.exclude(township__parent_id="210302").exclude(township__zone_id="210302").first()
     assert client.post("/api/v1/assignments/bulk", {"steward": new.pk, "grid": foreign.pk}).status_code == 404
     assert (AuditLog.objects.count(), Assignment.objects.count()) == (audits, rows)
+
+
+@pytest.mark.parametrize(("role", "status"), [("steward", 403), ("enterprise", 403), ("overseer", 403),
+                                              ("leader", 200), ("department", 200)])
+def test_the_coverage_page_is_for_the_roles_of_its_menu_entry(make_user, client, registry, role, status):
+    extra = {"department": "D210302"} if role == "department" else {}
+    if role == "enterprise":
+        extra = {"enterprise": registry.first().uscc}
+    client.force_login(make_user(role, **extra))
+    assert client.get("/registry/coverage/").status_code == status
