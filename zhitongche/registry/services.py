@@ -8,6 +8,7 @@ from django.utils import timezone
 from zhitongche.accounts import scopes
 from zhitongche.core import audit
 from zhitongche.core.errors import DomainError, InvalidInput, NotFound
+from zhitongche.regions.models import Division, Level
 
 from .choices import EnterpriseStatus
 from .models import Assignment, AssignmentRole, CoverageCell, Enterprise, Grid, Steward
@@ -94,6 +95,9 @@ def assign_bulk(*, actor: Any, steward_id: int, grid_id: int | None = None, town
                 raise NotFound("网格不存在", code="unknown_grid")
             qs = qs.filter(grid=grid)
         else:
+            if not Division.objects.filter(code=township, level=Level.TOWNSHIP).exists():
+                raise InvalidInput(f"乡镇(街道)代码 {township} 不存在", code="unknown_township",
+                                   details={"field": "township"})
             qs = qs.filter(township_id=township)
         if only_unassigned:
             qs = qs.exclude(assignments__role=AssignmentRole.PRIMARY, assignments__until__isnull=True)

@@ -111,6 +111,11 @@ def test_bulk_assign_by_township(make_user, api, registry):
     assert sum(CoverageCell.objects.values_list("covered", flat=True)) == registry.filter(status="operating").count()
     bad = api(user).post("/api/v1/assignments/bulk", {"steward": steward.pk})
     assert bad.status_code == 400
+    client = api(user)
+    audits = AuditLog.objects.count()
+    typo = client.post("/api/v1/assignments/bulk", {"steward": steward.pk, "township": township + "9"})
+    assert typo.status_code == 400 and typo.json()["error"]["code"] == "unknown_township"
+    assert AuditLog.objects.count() == audits
 
 
 def test_pages_render_with_links(make_user, client, registry):
