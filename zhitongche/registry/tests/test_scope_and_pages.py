@@ -137,6 +137,10 @@ def test_pages_render_with_links(make_user, client, registry):
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     client.force_login(make_user("bureau", region="210303"))
     assert client.get(f"/registry/enterprises/{registry.filter(region_id='210302').first().pk}/").status_code == 404
+    Steward.objects.filter(region_id=e.region_id).update(active=False)
+    client.force_login(make_user("bureau"))
+    detail = client.get(f"/registry/enterprises/{e.pk}/").content.decode()
+    assert 'id="assign-steward"' not in detail and "无法在此指派" in detail  # no empty picker
 
 
 def test_entry_progress_is_for_those_who_see_coverage(make_user, client, registry):
