@@ -83,6 +83,7 @@ def test_my_licences_and_download(issue, make_user):
     # No action forms for the holder.
     assert "吊销原因" not in owner.get(f"/licenses/{mine.identifier}/").content.decode()
     assert owner.post(f"/licenses/{mine.identifier}/revoke", {"revoke-reason": "x"}).status_code == 403
+    assert owner.post(f"/licenses/{mine.identifier}/revoke", {"revoke-reason": ""}).status_code == 403  # role first
 
 
 def test_public_verify_page(client, issue, issuer):
