@@ -152,6 +152,8 @@ def test_list_filters_and_export(world, client):
     text = refused.content.decode()
     assert refused.status_code == 400 and "筛选条件有误" in text and "共 0 件" in text
     assert 'name="q"' in text and 'value="道路"' in text  # the form stays, with what was typed
+    too_long = client.get("/appeals/list/", {"q": "道" * 101}).content.decode()
+    assert "标题或编号：最多 100 个字符（现有 101 个）。" in too_long  # the project's wording, not "确保该变量…"
     partial = client.get("/appeals/list/?stage=nonsense", headers={"HX-Request": "true"})
     assert partial.status_code == 200 and "筛选条件有误" in partial.content.decode()  # htmx swaps 2xx only
     r = client.get("/appeals/list/?export=xlsx")
