@@ -73,3 +73,16 @@ def test_submit_dispatch_reply_rate_through_the_pages(browser, live_server, worl
     timeline = owner.locator("ol.timeline").inner_text()
     for label in ("提交", "受理", "交办", "签收", "反馈", "回访", "评价"):
         assert label in timeline
+
+
+def test_bureau_types_part_of_a_name_and_submits_for_that_enterprise(browser, live_server, world):  # noqa: F811
+    page = login(browser, live_server, "t_bureau_td")
+    page.goto(f"{live_server.url}/appeals/new/")
+    page.fill("#id_enterprise", "铁东测试")  # htmx asks the server as the bureau types
+    page.wait_for_selector(f"#enterprise-options option[value='{world.ent.uscc}']", state="attached")
+    page.fill("#id_enterprise", world.ent.uscc)  # what choosing the offered name puts in the field
+    page.fill("#id_title", "厂房消防验收排期")
+    page.fill("#id_content", "新建厂房消防验收排期太久，影响投产，请协调。")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("ul.messages")
+    assert Appeal.objects.get(title="厂房消防验收排期").enterprise == world.ent

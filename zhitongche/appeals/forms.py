@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django import forms
+from django.urls import reverse
 
 from zhitongche.registry.validators import clean_uscc
 
@@ -12,7 +13,7 @@ from .models import CONTENT_MAX, TITLE_MAX, Category, Channel, Stage
 class SubmitForm(forms.Form):
     """A new appeal; the enterprise field is a choice for stewards, fixed for enterprise users."""
 
-    enterprise = forms.CharField(label="企业统一社会信用代码", max_length=18)
+    enterprise = forms.CharField(label="企业（输入名称或统一社会信用代码，从列表中选择）", max_length=18)
     channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.ONLINE)
     category = forms.ChoiceField(label="类别", choices=Category.choices, initial=Category.GENERAL,
                                  help_text="咨询类、紧急类 1 个工作日内反馈，一般类 5 个，复杂类 15 个")
@@ -23,6 +24,11 @@ class SubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         if enterprises is not None:
             self.fields["enterprise"] = forms.ChoiceField(label="企业", choices=enterprises)
+        else:
+            # Typing part of a name fills the datalist (registry's enterprise options); picking fills in the code.
+            self.fields["enterprise"].widget.attrs.update({
+                "list": "enterprise-options", "autocomplete": "off", "hx-get": reverse("registry:enterprise_options"),
+                "hx-trigger": "input changed delay:300ms", "hx-target": "#enterprise-options"})
 
     def clean_enterprise(self) -> str:
         """A typed code is checked for its form and check character (full-width and lower case folded)."""

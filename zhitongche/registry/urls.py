@@ -5,6 +5,7 @@ from . import views
 app_name = "registry"
 urlpatterns = [
     path("enterprises/", views.enterprises, name="enterprises"),
+    path("enterprises/options/", views.enterprise_options, name="enterprise_options"),
     path("enterprises/<int:pk>/", views.enterprise, name="enterprise"),
     path("enterprises/<int:pk>/assign", views.enterprise_assign, name="enterprise_assign"),
     path("stewards/", views.stewards, name="stewards"),

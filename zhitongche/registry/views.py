@@ -107,6 +107,16 @@ def steward_bulk_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def enterprise_options(request: HttpRequest) -> HttpResponse:
+    """`<option>`s for a form's enterprise field as the user types (htmx fills a datalist): up to 20 operating
+    entities the user may see whose name contains, or whose code starts with, the text; the value is the code."""
+    text = (request.GET.get("q") or request.GET.get("enterprise") or "").strip()[:60]
+    found = selectors.enterprise_list(user=request.user, q=text, status=EnterpriseStatus.OPERATING)[:20] \
+        if len(text) >= 2 else []
+    return render(request, "registry/partials/_enterprise_options.html", {"found": found})
+
+
+@login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Coverage figures with a chart; every number links to the list behind it (the roles its menu entry is for:
     a steward's or an enterprise's scope holds no territory, so the page would show zeros)."""

@@ -279,3 +279,15 @@ def test_the_bureau_queues_send_other_roles_to_their_own_workbench(world, client
     assert client.get(path, follow=True).redirect_chain[-1][0] == "/appeals/inbox/"
     client.force_login(world.bureau)
     assert client.get(path).status_code == 200
+
+
+def test_bureau_finds_the_enterprise_by_name_while_typing(world, client):
+    client.force_login(world.bureau_tiedong)
+    page = client.get("/appeals/new/").content.decode()
+    assert 'list="enterprise-options"' in page and '<datalist id="enterprise-options">' in page
+    assert 'hx-get="/registry/enterprises/options/"' in page
+    found = client.get("/registry/enterprises/options/", {"enterprise": "铁东测试"}).content.decode()
+    assert f'<option value="{world.ent.uscc}">{world.ent.name}' in found
+    assert client.get("/registry/enterprises/options/", {"enterprise": "铁"}).content.decode().strip() == ""
+    client.force_login(world.bureau_tiexi)  # another district: not offered
+    assert world.ent.uscc not in client.get("/registry/enterprises/options/", {"enterprise": "铁东测试"}).content.decode()
