@@ -258,7 +258,8 @@ def _field_rows(lic: License) -> list[tuple[str, Any]]:
 @login_required
 @require_POST
 def act(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
-    """变更, 延续 or 吊销 from the detail page; refused input comes back on the page with what was typed."""
+    """变更, 延续 or 吊销 from the detail page; refused input comes back on the page with what was typed, a refusal by
+    the licence's state as a message."""
     lic = selectors.license_get(user=request.user, identifier=identifier)
     if action not in _FORMS:
         raise NotFound()
@@ -283,8 +284,10 @@ def act(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status in (403, 404) or exc.status >= 500:
             raise
-        form.add_error(None, exc.message)
-        return _detail_page(request, lic, form, status=exc.status)
+        # Refused by the licence's state (revoked or changed meanwhile, expired): the form may no longer be on the
+        # page, so the reason goes to the page's messages.
+        messages.error(request, exc.message)
+        return redirect("licenses:detail", identifier=lic.identifier)
     return redirect("licenses:detail", identifier=new.identifier)
 
 

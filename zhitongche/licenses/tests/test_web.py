@@ -65,6 +65,8 @@ def test_list_filters_and_detail_actions(issue, issuer):
     assert refused.status_code == 400 and "吊销原因（必填）：这个字段是必填项" in refused.content.decode()
     assert License.objects.get(pk=second.pk).status == "active"
     client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": "违法经营"})
+    again = client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": "重复吊销"}, follow=True)
+    assert again.redirect_chain and "不能吊销" in again.content.decode()  # the refusal is said, not swallowed
     assert License.objects.get(pk=second.pk).status == "revoked"
     revoked_list = client.get("/licenses/", {"status": "revoked"}).content.decode()
     assert second.identifier in revoked_list and new.identifier not in revoked_list
