@@ -96,11 +96,14 @@ def test_demo_is_idempotent(db, capsys):
     assert code == 0 and json.loads(out)["loaded"] is False and User.objects.count() == users
 
 
-@pytest.mark.parametrize(("port", "warned"), [("8123", True), ("8000", False)])
-def test_serve_warns_when_the_public_address_names_another_local_port(db, capsys, monkeypatch, settings, port, warned):
+@pytest.mark.parametrize(("base", "port", "warned"), [("http://127.0.0.1:8000", "8123", True),
+                                                       ("http://127.0.0.1:8000", "8000", False),
+                                                       ("http://[::1]:8000", "8123", True)])
+def test_serve_warns_when_the_public_address_names_another_local_port(db, capsys, monkeypatch, settings, base,
+                                                                      port, warned):
     import os
 
-    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    settings.PUBLIC_BASE_URL = base
     started = []
     monkeypatch.setattr(os, "execv", lambda path, argv: started.append(argv))
     code, out, _ = run(capsys, "serve", "--port", port)

@@ -61,6 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from zhitongche.licenses import keys
+
     if not settings.DEBUG:
         call_command("collectstatic", interactive=False, verbosity=0)
     workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
@@ -71,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     else:
         print(f"政企直通车 正在 http://{args.host}:{args.port} 提供服务（{workers} 个进程，Ctrl-C 停止）", flush=True)
         public = urllib.parse.urlsplit(str(settings.PUBLIC_BASE_URL))
-        if public.hostname in ("127.0.0.1", "localhost") and public.port != args.port:
+        if public.hostname in {*keys.LOOPBACK, "localhost"} and public.port != args.port:
             # Licences, QR codes and the issuer's did:web are made from this address, not from --port.
             print(f"注意：ZTC_PUBLIC_BASE_URL 为 {settings.PUBLIC_BASE_URL}，与本次端口 {args.port} 不同；"
                   "证照链接、二维码和签发者 did:web 按前者生成，请设置该变量后再签发证照。", flush=True)

@@ -33,7 +33,7 @@ from zhitongche.core.errors import DomainError
 from . import vc
 from .keystore import MANIFEST, KeyStore, KeyStoreError, passphrase_from_env
 
-_LOOPBACK = {"127.0.0.1", "::1", "0.0.0.0", "[::1]"}  # noqa: S104 — names we map, not a bind address
+LOOPBACK = {"127.0.0.1", "::1", "0.0.0.0", "[::1]"}  # noqa: S104 — names we map, not a bind address
 _lock = threading.Lock()
 _private_keys: dict[tuple[str, str], Ed25519PrivateKey] = {}
 _document_cache: dict[str, Any] = {}
@@ -70,7 +70,7 @@ def _did_host(configured: str, base_url: str) -> str:
         return configured
     parts = urlsplit(base_url)
     host = parts.hostname or "localhost"
-    if host in _LOOPBACK:
+    if host in LOOPBACK:
         host = "localhost"
     return f"{host}:{parts.port}" if parts.port else host
 
@@ -90,7 +90,7 @@ def _did_web(host: str) -> str:
 
 def status_list_url(list_id: int) -> str:
     """The public URL of one status list credential."""
-    return f"{public_base_url()}/credentials/status/{list_id}"
+    return f"{status_list_prefix()}{list_id}"
 
 
 def status_list_prefix() -> str:

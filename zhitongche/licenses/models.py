@@ -188,7 +188,7 @@ class LicenseUse(models.Model):
                              related_name="+")
     action = models.CharField("动作", max_length=12, choices=UseAction.choices)
     purpose = models.CharField("用途", max_length=200)
-    channel = models.CharField("渠道", max_length=8, default="api")
+    channel = models.CharField("渠道", max_length=8, default="api", choices=[("api", "接口"), ("web", "网页")])
     result = models.CharField("结果", max_length=40, blank=True)
 
     class Meta:
@@ -200,13 +200,11 @@ class LicenseUse(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.identifier}"
 
     @property
-    def channel_label(self) -> str:
-        """The channel in Chinese."""
-        return {"api": "接口", "web": "网页"}.get(self.channel, self.channel)
-
-    @property
     def result_label(self) -> str:
-        """The result in Chinese: a licence status, or whether a verification passed."""
+        """The result in Chinese: a licence status, whether a verification passed, or why it failed."""
+        from .verification import REASONS  # verification reads these models
+
         if self.result in LicenseStatus.values:
             return str(LicenseStatus(self.result).label)
-        return {"valid": "核验通过", "invalid": "核验未通过", "": "—"}.get(self.result, self.result)
+        return {"valid": "核验通过", "invalid": "核验未通过", "": "—"}.get(self.result) or REASONS.get(
+            self.result, self.result)

@@ -114,6 +114,7 @@ def test_verify_by_platform_user_on_the_web_is_logged(issue, issuer, make_user):
     assert use.purpose == "招标资格审查" and use.channel == "web"
     page = logged_in(issuer).get(f"/licenses/{lic.identifier}/").content.decode()
     assert "<td>招标资格审查</td><td>网页</td><td>有效</td>" in page  # 调用记录 in Chinese, not web / active
+    assert LicenseUse(result="bad_signature").result_label.startswith("签名不符")  # a failure by its reason
 
 
 def test_lookup_and_paste_forms(client, api, issue, issuer):
