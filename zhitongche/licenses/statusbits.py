@@ -31,6 +31,7 @@ The writing process sets the bit in its own copy at once (`noted`), so it sees i
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import select
@@ -38,7 +39,7 @@ import threading
 import time
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from . import vc
 from .models import StatusList
@@ -47,6 +48,7 @@ CHANNEL = "ztc_status_lists"
 CHECK_EVERY = 30.0
 FRESH_FOR = 0.001
 RETRY_AFTER = 10.0
+RETRY_AT_MOST_EVERY = 600.0  # a listener that keeps failing (say behind pgbouncer) is retried ever less often
 _TABLE = StatusList._meta.db_table
 _REVISIONS_SQL = f"SELECT id, revision FROM {_TABLE}"  # noqa: S608
 _BITS_SQL = f"SELECT bits, revision FROM {_TABLE} WHERE id = %s"  # noqa: S608
@@ -64,6 +66,7 @@ class _Copy:
         self.data_version: Any = None
         self.watch: _Watch | None = None
         self.watch_failed_at = -RETRY_AFTER
+        self.watch_failures = 0  # failed attempts to listen in a row: each doubles the wait before the next
         self.checked_at = 0.0
         self.vouched_at = -FRESH_FOR  # when current() last answered True
         # Moves with every reload: bits read before a reload may be stale and are not kept.
@@ -137,6 +140,13 @@ def _reload_revisions(db: Any) -> None:
             _copy.revisions.pop(list_id, None)
 
 
+def _drop(list_id: int) -> None:
+    with _copy.lock:
+        _copy.generation += 1
+        _copy.bits.pop(list_id, None)
+        _copy.revisions.pop(list_id, None)
+
+
 def _forget_all() -> None:
     _copy.generation += 1
     _copy.bits.clear()
@@ -186,7 +196,9 @@ def _vouch(db: Any) -> bool:
 def _postgresql_current(db: Any) -> bool:
     with _copy.lock:
         if _copy.watch is None:
-            if time.monotonic() - _copy.watch_failed_at < RETRY_AFTER:
+            # An attempt can take seconds (connecting, hearing its own notification) inside a verification.
+            wait = min(RETRY_AFTER * 2 ** min(_copy.watch_failures, 16), RETRY_AT_MOST_EVERY)
+            if time.monotonic() - _copy.watch_failed_at < wait:
                 return False
             try:
                 _copy.watch = _Watch(db)
@@ -194,7 +206,9 @@ def _postgresql_current(db: Any) -> bool:
                 log.warning("status list listener could not connect; verifying against licence rows",
                             exc_info=True)
                 _copy.watch_failed_at = time.monotonic()
+                _copy.watch_failures += 1
                 return False
+            _copy.watch_failures = 0
             # Nothing was heard while no one listened.
             _forget_all()
             _copy.checked_at = time.monotonic()
@@ -246,6 +260,10 @@ def noted(list_id: int, index: int, db: Any = None) -> None:
     bits = _copy.bits.get(list_id)
     if bits is not None and 0 <= index < len(bits) * 8:
         vc.set_bit(bits, index)
+    # Another thread may load the list before this commit and store it after, with the bit still clear; this
+    # connection's own commit moves neither its data_version nor (if the list was not held) anything else, so
+    # the list is dropped once the commit is done and read again when asked for.
+    transaction.on_commit(functools.partial(_drop, list_id), using=db.alias)
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(list_id)])
@@ -256,7 +274,7 @@ def reset() -> None:
     with _copy.lock:
         if _copy.watch is not None:
             _copy.watch.close()
-        _copy.watch, _copy.watch_failed_at = None, -RETRY_AFTER
+        _copy.watch, _copy.watch_failed_at, _copy.watch_failures = None, -RETRY_AFTER, 0
         _copy.sqlite_conn = _copy.data_version = None
         _copy.vouched_at = -FRESH_FOR
         _forget_all()

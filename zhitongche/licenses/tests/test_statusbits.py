@@ -222,3 +222,30 @@ def test_postgresql_revocation_in_another_process_is_seen_by_this_one(issue, iss
     _delivered()
     assert verification.verify_credential(cred).as_dict() == {"valid": False, "status": "revoked",
                                                               "errors": ["revoked"]}
+
+
+def test_a_listener_that_keeps_failing_is_tried_ever_less_often(monkeypatch):
+    attempts = []
+
+    def refuse(db):
+        attempts.append(1)
+        raise OSError("no LISTEN behind this proxy")
+
+    monkeypatch.setattr(statusbits, "_Watch", refuse)
+    assert statusbits._postgresql_current(object()) is False and len(attempts) == 1
+    statusbits._copy.watch_failed_at -= statusbits.RETRY_AFTER + 1  # one plain wait has passed
+    assert statusbits._postgresql_current(object()) is False and len(attempts) == 1  # the second wait is twice as long
+    statusbits._copy.watch_failed_at -= statusbits.RETRY_AFTER
+    assert statusbits._postgresql_current(object()) is False and len(attempts) == 2
+
+
+def test_this_process_rereads_a_list_after_its_own_revocation_commits(issue, issuer,
+                                                                      django_capture_on_commit_callbacks):
+    lic = issue()
+    assert verification.verify_credential(_credential(issuer, lic)).valid
+    assert lic.status_list_id in statusbits._copy.bits
+    with django_capture_on_commit_callbacks(execute=True):
+        services.license_revoke(actor=issuer, identifier=lic.identifier, reason="以欺骗手段取得许可")
+    # A thread that loaded the list before this commit cannot have left a stale copy behind.
+    assert lic.status_list_id not in statusbits._copy.bits
+    assert statusbits.bit(lic.status_list_id, lic.status_index) is True
