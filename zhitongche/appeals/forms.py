@@ -5,8 +5,6 @@ from typing import Any, cast
 from django import forms
 from django.urls import reverse
 
-from zhitongche.registry.validators import clean_uscc
-
 from .models import CONTENT_MAX, TITLE_MAX, Category, Channel, Stage
 
 
@@ -29,16 +27,6 @@ class SubmitForm(forms.Form):
             self.fields["enterprise"].widget.attrs.update({
                 "list": "enterprise-options", "autocomplete": "off", "hx-get": reverse("registry:enterprise_options"),
                 "hx-trigger": "input changed delay:300ms", "hx-target": "#enterprise-options"})
-
-    def clean_enterprise(self) -> str:
-        """A typed code is checked for its form and check character (full-width and lower case folded)."""
-        value = str(self.cleaned_data["enterprise"])
-        if isinstance(self.fields["enterprise"], forms.ChoiceField):
-            return value
-        code = clean_uscc(value)
-        if code is None:
-            raise forms.ValidationError("统一社会信用代码格式或校验位不正确，应为 18 位，请核对", code="invalid_uscc")
-        return code
 
 
 class ListFilterForm(forms.Form):

@@ -26,6 +26,7 @@ from zhitongche.core.calendar import end_of_day, local_date
 from zhitongche.core.errors import Conflict, InvalidInput, NotFound
 from zhitongche.regions.models import Department
 from zhitongche.registry.models import Assignment, Enterprise
+from zhitongche.registry.validators import clean_uscc
 
 from . import deadlines, duplicates, selectors
 from .files import CheckedFile, check_files, removed_on_failure
@@ -195,10 +196,13 @@ def appeal_submit(*, actor: Any, enterprise: str, title: str, content: str, cate
     channel = channel or DEFAULT_CHANNEL.get(getattr(actor, "role", ""), Channel.OTHER)
     channel = _choice(channel, "channel", "渠道", Channel)
     checked = check_files(files or [])
-    uscc = (enterprise or "").strip().upper()
-    if not uscc or len(uscc) > 18:
-        raise InvalidInput("统一社会信用代码无效", code="invalid_uscc", details={"field": "enterprise"})
-    ent = scopes.get_visible(actor, Enterprise.objects.all(), uscc=uscc)
+    uscc = clean_uscc(str(enterprise or ""))
+    if uscc is None:
+        raise InvalidInput("统一社会信用代码格式或校验位不正确，应为 18 位，请核对", code="invalid_uscc",
+                           details={"field": "enterprise"})
+    ent = scopes.visible(actor, Enterprise.objects.all()).filter(uscc=uscc).first()
+    if ent is None:
+        raise NotFound("未找到该统一社会信用代码的企业，或该企业不在您的辖区", details={"field": "enterprise"})
     scopes.require(actor, "appeal.submit", ent)
     with removed_on_failure() as stored, transaction.atomic():
         now = timezone.now()

@@ -174,8 +174,9 @@ def submit(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], category=data["category"], title=data["title"], content=data["content"],
                 files=request.FILES.getlist("files"))
         except DomainError as exc:
-            if exc.status == 404 and exc.code == "not_found":  # the enterprise: unknown, or outside the scope
-                form.add_error("enterprise", "未找到该统一社会信用代码的企业，或该企业不在您的辖区")
+            field = exc.details.get("field")
+            if field in form.fields and exc.status != 403:  # said beside its field (the enterprise's code, say)
+                form.add_error(field, exc.message)
                 status = 400
             else:
                 error, status = exc, exc.status

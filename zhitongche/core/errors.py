@@ -21,8 +21,9 @@ class DomainError(Exception):
 class NotFound(DomainError):
     """Absent, or outside the caller's scope (we never say which)."""
 
-    def __init__(self, message: str = "对象不存在或无权访问", code: str = "not_found"):
-        super().__init__(code, message, status=404)
+    def __init__(self, message: str = "对象不存在或无权访问", code: str = "not_found",
+                 details: dict[str, Any] | None = None):
+        super().__init__(code, message, status=404, details=details)
 
 
 class Forbidden(DomainError):

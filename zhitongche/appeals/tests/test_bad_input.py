@@ -47,8 +47,13 @@ def test_submit_missing_keys(world, api, missing):
 def test_submit_unknown_enterprise_is_404(world, api):
     client = api(world.bureau)
     before = counts()
-    r = client.post("/api/v1/appeals", {"enterprise": "91210302000000000X", **GOOD})
+    from zhitongche.registry.identifiers import make_uscc
+
+    # A well-formed code no enterprise has (a malformed one is 400 invalid_uscc, see above).
+    r = client.post("/api/v1/appeals", {"enterprise": make_uscc("210302", 99_999), **GOOD})
     assert r.status_code == 404 and counts() == before
+    assert client.post("/api/v1/appeals", {"enterprise": "91210302000000000X", **GOOD}).json()["error"]["code"] == \
+        "invalid_uscc"
 
 
 @pytest.mark.parametrize(("stage", "action", "data", "code"), [
