@@ -88,15 +88,18 @@ def record(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         number = (data.get("appeal") or "").strip().upper()
-        appeal_id = Appeal.objects.filter(number=number).values_list("pk", flat=True).first() if number else None
+        # Only an appeal this steward may see is found by its number; the service checks it again.
+        appeal_id = scopes.visible(user, Appeal.objects.all()).filter(number=number).values_list(
+            "pk", flat=True).first() if number else None
         try:
             if number and appeal_id is None:
-                raise NotFound("未找到该编号的诉求", code="unknown_appeal")
+                raise NotFound("未找到该编号的诉求，或该诉求不属于您服务的企业", details={"field": "appeal"})
             row = services.interaction_record(actor=user, enterprise=data["enterprise"], kind=data["kind"],
                                               content=data["content"], appeal_id=appeal_id)
         except DomainError as exc:
-            if exc.status == 404 and number:  # the appeal: no such number, or not one this steward may see
-                form.add_error("appeal", "未找到该编号的诉求，或该诉求不属于您服务的企业")
+            field = exc.details.get("field")
+            if field in form.fields:  # said beside its field
+                form.add_error(field, exc.message)
                 status = 400
             else:
                 error, status = exc, exc.status
