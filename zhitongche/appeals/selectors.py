@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import threading
 import time
@@ -240,7 +241,7 @@ def appeal_detail(*, user: Any, appeal_id: int, after_action: bool = False) -> A
         raise NotFound()
     connection = connections[Appeal.objects.db]
     row, co_rows, event_rows, file_rows, last_dispatch = _detail_rows(
-        connection, appeal_id, with_dispatch_mark=_shown_suggestions(user))
+        connection, appeal_id, with_dispatch_mark=bureau_side(user))
     if row is None:
         raise NotFound()
     appeal = _DETAIL.build(connection, row[:len(_DETAIL)])
@@ -323,9 +324,9 @@ def steward_revisits(*, user: Any) -> QuerySet[Appeal]:
 
 def waiting_work(*, user: Any) -> list[dict[str, Any]]:
     """The home page's 我的待办: what waits for this user, by role, each with the queue that lists it."""
-    role = Role.ADMIN if getattr(user, "is_superuser", False) else user.role
+    role = user.role
     items: list[tuple[str, int, str]] = []
-    if role in (Role.ADMIN, Role.BUREAU):
+    if bureau_side(user):
         items += [("诉求池：待受理、待交办", bureau_pool(user=user).count(), "appeals:pool"),
                   ("超期未办结，可督办", overdue_list(user=user).count(), "appeals:overdue")]
     if role == Role.DEPARTMENT:
@@ -365,7 +366,9 @@ _duties_digest: dict[str, Any] = {}
 def watch_departments() -> None:
     """Forget the duties digest when this process commits a saved department (connected once, at start-up)."""
     def forget(**kwargs: Any) -> None:
-        transaction.on_commit(_duties_digest.clear, using=kwargs.get("using"))
+        # Expired rather than cleared: a reader between its two looks at the dict must still find "at".
+        transaction.on_commit(functools.partial(_duties_digest.__setitem__, "at", float("-inf")),
+                              using=kwargs.get("using"))
 
     post_save.connect(forget, sender=Department, weak=False, dispatch_uid="appeals.duties_digest")
 
@@ -408,8 +411,9 @@ def _build_suggester() -> suggest.Suggester:
     return suggest.build_suggester(duties, history)
 
 
-def _shown_suggestions(user: Any) -> bool:
-    return user.role in (Role.BUREAU, Role.ADMIN)
+def bureau_side(user: Any) -> bool:
+    """The bureau (and the platform's operators): the pool, the overdue list and dispatch suggestions are theirs."""
+    return scopes.is_admin(user) or user.role == Role.BUREAU
 
 
 # Stages with a dispatch still ahead (new, or accepted again after a department returned it).
@@ -420,7 +424,7 @@ def suggestions(*, user: Any, appeal: Appeal, k: int = 3, last_dispatch: int | N
                 ) -> list[dict[str, Any]] | None:
     """Up to k likely lead departments with reasons, for bureau users only (None for everyone else), while a
     dispatch lies ahead (an empty list after); `last_dispatch` as suggester_version() takes it."""
-    if not _shown_suggestions(user) or not scopes.may(user, "appeal.suggestions", appeal):
+    if not bureau_side(user) or not scopes.may(user, "appeal.suggestions", appeal):
         return None
     if appeal.stage not in SUGGESTED_IN:
         return []  # computing them costs a few milliseconds per appeal, for a choice already made
@@ -455,13 +459,12 @@ def duplicate_hint(*, user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- figures
 
-STAT_FIGURES = ("all", "dispatched", "signed_on_time", "replied", "resolved_confirmed", "rated", "satisfied",
-                "overdue", "handled", "escalated")
 FIGURE_LABELS = {
     "all": "全部诉求", "dispatched": "已交办", "signed_on_time": "按时签收（响应率的分子）", "replied": "已反馈",
     "resolved_confirmed": "解决并经回访确认（解决率的分子）", "rated": "已评价", "satisfied": "满意（满意率的分子）",
     "overdue": "超期", "handled": "已计算办理用时", "escalated": "被督办",
 }
+STAT_FIGURES = tuple(FIGURE_LABELS)
 
 
 def figure_label(figure: str) -> str:

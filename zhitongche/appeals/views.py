@@ -48,15 +48,10 @@ def _queue(request: HttpRequest, qs: Any, *, title: str, lead: str, show: str = 
     })
 
 
-def _bureau_side(user: Any) -> bool:
-    """The bureau's queues are for the bureau (and admins); other roles go to their own workbench."""
-    return bool(user.is_superuser or user.role in (Role.BUREAU, Role.ADMIN))
-
-
 @login_required
 def pool(request: HttpRequest) -> HttpResponse:
     """Bureau: new appeals to accept or reject, and accepted ones to dispatch."""
-    if not _bureau_side(request.user):
+    if not selectors.bureau_side(request.user):
         return redirect("appeals:home")
     return _queue(request, selectors.bureau_pool(user=request.user), title="诉求池",
                   lead="待受理与待交办的诉求（最早提交的在前）。标有「疑似重复」的可在详情页合并。", show="pool")
@@ -65,7 +60,7 @@ def pool(request: HttpRequest) -> HttpResponse:
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
     """Bureau: appeals past their reply deadline, for 督办."""
-    if not _bureau_side(request.user):
+    if not selectors.bureau_side(request.user):
         return redirect("appeals:home")
     return _queue(request, selectors.overdue_list(user=request.user), title="超期诉求",
                   lead="已超过办理期限仍在部门手中的诉求（超期最久的在前），可在详情页督办或延期。", show="deadline")
@@ -106,11 +101,17 @@ def _filters(form: ListFilterForm) -> selectors.AppealFilters:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     """All visible appeals with filters (the page every figure links to), and an .xlsx export."""
     form = ListFilterForm(request.GET or None)
-    refused = form.is_bound and not form.is_valid()
-    qs = selectors.appeal_list(user=request.user, filters=_filters(form) if form.is_bound and not refused else None)
+    qs = selectors.appeal_list(user=request.user)
+    if form.is_bound and form.is_valid():
+        try:  # codes that exist only in the database (departments, regions, figures) are checked here
+            qs = selectors.appeal_list(user=request.user, filters=_filters(form))
+        except InvalidInput as exc:
+            field = exc.details.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+    refused = bool(form.errors)
     if request.GET.get("export") == "xlsx" and not refused:
         return _export(qs)
-    # Refused filters are shown beside their fields with no results, rather than replacing the page.
+    # Refused filters are shown beside the form with no results, rather than replacing the page.
     page = Paginator(qs.none() if refused else qs, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -196,12 +197,16 @@ def _detail_context(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
     appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
     actions = selectors.available_actions(user, appeal)
     suggestions = selectors.suggestions(user=user, appeal=appeal) if Action.DISPATCH in actions else None
+    events = list(appeal.events.all())
+    # The timeline names the departments of each dispatch (its event keeps their codes).
+    codes = {code for e in events if isinstance(e.data, dict)
+             for code in [e.data.get("lead_department"), *(e.data.get("co_departments") or [])] if code}
     return {
         "appeal": appeal, "actions": actions, "suggestions": suggestions,
         "duplicate": selectors.duplicate_hint(user=user, appeal=appeal),
-        "events": list(appeal.events.all()), "attachments": list(appeal.attachments.all()),
-        # The timeline names the departments of each dispatch (its event keeps their codes).
-        "department_names": dict(Department.objects.values_list("code", "name")),
+        "events": events, "attachments": list(appeal.attachments.all()),
+        "department_names": dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
+        if codes else {},
         "departments": Department.objects.filter(active=True).order_by("kind", "code") if Action.DISPATCH in actions else [],
         "ratings": Rating.choices, "now": timezone.now(), "overdue": appeal.is_overdue(),
         "stage_steps": [(s, s.label) for s in (Stage.SUBMITTED, Stage.ACCEPTED, Stage.DISPATCHED, Stage.HANDLING,

@@ -37,4 +37,4 @@ def typed(context: dict[str, Any], action: str, field: str) -> str:
 @register.filter
 def department_name(code: str, names: dict[str, str]) -> str:
     """A department's name from its code (the code itself when unknown)."""
-    return names.get(code, code) if isinstance(names, dict) else code
+    return names.get(code, code)

@@ -152,6 +152,9 @@ def test_list_filters_and_export(world, client):
     text = refused.content.decode()
     assert refused.status_code == 400 and "筛选条件有误" in text and "共 0 件" in text
     assert 'name="q"' in text and 'value="道路"' in text  # the form stays, with what was typed
+    unknown = client.get("/appeals/list/", {"department": "NOPE", "q": "道路"})
+    assert unknown.status_code == 400 and "主办部门代码：部门代码 NOPE 不存在" in unknown.content.decode()
+    assert 'value="道路"' in unknown.content.decode()  # a code only the database knows is refused the same way
     too_long = client.get("/appeals/list/", {"q": "道" * 101}).content.decode()
     assert "标题或编号：最多 100 个字符（现有 101 个）。" in too_long  # the project's wording, not "确保该变量…"
     partial = client.get("/appeals/list/?stage=nonsense", headers={"HX-Request": "true"})
