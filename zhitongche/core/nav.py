@@ -25,7 +25,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("提升方案", "assessment:plans", ("admin", "bureau", "leader", "department")),
     ("市场主体", "registry:enterprises", ("admin", "bureau", "leader", "department", "steward")),
     ("项目管家", "registry:stewards", ("admin", "bureau", "leader", "department")),
-    ("管家覆盖率", "registry:coverage", ("admin", "bureau", "leader", "department")),
+    ("管家覆盖率", "registry:coverage", ("admin", "bureau", "leader", "department", "clerk")),
     ("模板导入", "imports:index", ("admin", "department")),
     ("电子证照", "licenses:list", ("admin", "bureau", "leader", "department", "steward", "clerk")),
     ("我的证照", "licenses:mine", ("enterprise",)),

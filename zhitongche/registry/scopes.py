@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zhitongche.accounts.models import Role
-from zhitongche.accounts.scopes import NOTHING, region_q, register_rule, register_scope
+from zhitongche.accounts.scopes import NOTHING, may, region_q, register_rule, register_scope
 
 from .models import Assignment, CoverageCell, Enterprise, Grid, Steward, category_q
 
@@ -73,6 +73,8 @@ def register() -> None:
     register_rule("steward.assign", lambda user, steward: user.role in (Role.BUREAU, Role.DEPARTMENT)
                   and Steward.objects.filter(steward_q(user), pk=steward.pk).exists())
     register_scope(Assignment, lambda user: Q(enterprise__in=Enterprise.objects.filter(enterprise_q(user))))
-    # 信息填报情况 lists every reporting department's imports: for those who see coverage figures.
-    register_rule("registry.progress", lambda user, obj: user.role in (Role.BUREAU, Role.LEADER, Role.CLERK,
+    # The coverage page, and 信息填报情况 (every reporting department's imports) for the same people: roles whose
+    # scope is a territory or a department (a steward's or an enterprise's holds no territory).
+    register_rule("registry.coverage", lambda user, obj: user.role in (Role.BUREAU, Role.LEADER, Role.CLERK,
                                                                        Role.DEPARTMENT))
+    register_rule("registry.progress", lambda user, obj: may(user, "registry.coverage"))

@@ -1,7 +1,6 @@
 """Registry pages: enterprises and stewards (lists, details, assignment), coverage and data-entry progress."""
 
 import io
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,14 +11,11 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from zhitongche.accounts import scopes
-from zhitongche.accounts.models import Role
-from zhitongche.core.errors import DomainError
+from zhitongche.core.errors import DomainError, Forbidden
 from zhitongche.core.htmx import render_page
 
 from . import selectors, services
 from .choices import Category, EnterpriseStatus
-
-COVERAGE_ROLES = (Role.ADMIN, Role.BUREAU, Role.LEADER, Role.DEPARTMENT)
 
 ENTERPRISE_FILTERS = ("q", "region", "township", "grid", "category", "status", "covered", "steward")
 
@@ -120,10 +116,9 @@ def enterprise_options(request: HttpRequest) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     """Coverage figures with a chart; every number links to the list behind it (the roles its menu entry is for:
     a steward's or an enterprise's scope holds no territory, so the page would show zeros)."""
-    user: Any = request.user
-    if not (user.is_superuser or user.role in COVERAGE_ROLES):
-        raise DomainError("forbidden", "管家覆盖率面向营商局、部门和市领导", status=403)
-    figures = selectors.coverage(user=user)
+    if not scopes.may(request.user, "registry.coverage"):
+        raise Forbidden("管家覆盖率面向营商局、部门、综合窗口和市领导")
+    figures = selectors.coverage(user=request.user)
     return render(request, "registry/coverage.html", {"c": figures})
 
 

@@ -218,7 +218,7 @@ def test_bulk_assign_by_grid_in_a_fixed_number_of_queries(make_user, api, regist
 
 
 @pytest.mark.parametrize(("role", "status"), [("steward", 403), ("enterprise", 403), ("overseer", 403),
-                                              ("leader", 200), ("department", 200)])
+                                              ("leader", 200), ("department", 200), ("clerk", 200)])
 def test_the_coverage_page_is_for_the_roles_of_its_menu_entry(make_user, client, registry, role, status):
     extra = {"department": "D210302"} if role == "department" else {}
     if role == "enterprise":
