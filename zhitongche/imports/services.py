@@ -210,21 +210,6 @@ class Batch(NamedTuple):
     total: int
 
 
-def _other_problems(validate: Any, ctx: Any, number: int, values: dict[str, Any], found: list[RowError],
-                    key_of: dict[str, str]) -> list[RowError]:
-    """What the kind's own rules say about a row's other cells once some failed the generic checks, so that a
-    department fixes the row in one go: the rules run with the failed cells blank, and what they say about those
-    columns again is left out. Best effort: a rule that cannot judge a row like that adds nothing."""
-    failed = {e.column for e in found}
-    blanked_keys = {key_of.get(column) for column in failed}
-    blanked = {key: "" if key in blanked_keys or value is None else value for key, value in values.items()}
-    try:
-        _, more = validate(ctx, number, blanked)
-    except (TypeError, AttributeError, KeyError, ValueError):
-        return []
-    return [e for e in more if e.column not in failed]
-
-
 def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str, int],
                     progress: Callable[[int], None]) -> Iterator[Batch]:
     """Clean and check every row of `table` (cell types, required cells, repeated keys, the kind's `validate`),
@@ -234,7 +219,6 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
             for c in handler.columns if c.key in columns]
     unique_key = handler.unique_key if handler.unique_key in columns else None
     unique_header = next((c.header for c in handler.columns if c.key == unique_key), "")
-    key_of = {c.header: c.key for c in handler.columns}
     validate = handler.validate
     # Merged areas of a streamed sheet are known only at the end: its batches wait in a spool until then.
     merged = None if table.merged_at_end else _merged_rows(handler, columns, table, table.estimate + table.header_row)
@@ -258,16 +242,17 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
                 if len(value) > limit:
                     row_errors.append(RowError(number, column.header, "invalid_value",
                                                f"“{column.header}”超过 {limit} 个字符"))
-                    values[key] = None
+                    values[key] = ""  # a failed cell goes to the kind's rules blank
                     continue
             else:
                 value, problem = clean_cell(column, cell)
                 if problem:
                     row_errors.append(RowError(number, column.header, *problem))
-                    values[key] = value
+                    values[key] = ""
                     continue
             if required and (value == "" or value is None):
                 row_errors.append(RowError(number, column.header, "missing", f"“{column.header}”不能为空"))
+                value = ""
             values[key] = value
         if unique_key:
             key_value = values[unique_key]
@@ -276,11 +261,15 @@ def checked_batches(handler: ImportKind, ctx: Any, table: Any, columns: dict[str
                     row_errors.append(RowError(number, unique_header, "duplicate_in_file",
                                                f"与前面的行重复（{key_value}），以第一次出现的行为准"))
                 seen.add(key_value)
-        record = None
-        if not row_errors:
-            record, row_errors = validate(ctx, number, values)
+        record, more = validate(ctx, number, values)
+        if row_errors:
+            # The kind's rules still judge the other cells, so that a department fixes the row in one go; what they
+            # say about a cell that already failed is left out.
+            failed = {e.column for e in row_errors}
+            row_errors += [e for e in more if e.column not in failed]
+            record = None
         else:
-            row_errors += _other_problems(validate, ctx, number, values, row_errors, key_of)
+            row_errors = more
         if merged is not None and number in merged:
             row_errors.append(_merged_error(number, merged[number]))
         if row_errors:
