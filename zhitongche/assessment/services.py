@@ -82,9 +82,7 @@ NON_NEGATIVE_UNITS = frozenset({"%", "分", "天", "小时", "个", "次", "户"
 def _observed(value: Any, leaf: Indicator) -> float:
     """An observation's value for `leaf`: a number its unit allows. A rate or score whose best is 100 (越高越好)
     cannot exceed 100 — a mistyped 150 would otherwise score full marks."""
-    number = float(_number(value, "value", "观测值") or 0.0)
-    if leaf.unit in NON_NEGATIVE_UNITS and number < 0:
-        raise InvalidInput(f"观测值不能为负数（单位：{leaf.unit}）", code="out_of_range", details={"field": "value"})
+    number = float(_number(value, "value", "观测值", minimum=0 if leaf.unit in NON_NEGATIVE_UNITS else None) or 0)
     if leaf.unit in ("%", "分") and leaf.best == 100 and leaf.direction == Direction.HIGHER and number > 100:
         raise InvalidInput(f"观测值不能超过 100（单位：{leaf.unit}，最优值 100）", code="out_of_range",
                            details={"field": "value"})

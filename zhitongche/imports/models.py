@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.db import models
 
-from .kinds import all_kinds
+from zhitongche.core.errors import InvalidInput
+
+from .kinds import get_kind
 
 
 class ImportStatus(models.TextChoices):
@@ -51,7 +53,10 @@ class ImportJob(models.Model):
     @property
     def kind_title(self) -> str:
         """The template's Chinese name (its key if the kind is no longer registered)."""
-        return next((k.title for k in all_kinds() if k.key == self.kind), self.kind)
+        try:
+            return get_kind(self.kind).title
+        except InvalidInput:
+            return self.kind
 
     def as_report(self) -> dict:
         """The CONTRACT.md §4 answer."""

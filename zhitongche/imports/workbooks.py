@@ -65,8 +65,9 @@ def template(kind: str) -> bytes:
 def _code_names(wb: Workbook, handler: ImportKind, dropdowns: dict[str, list[str]]) -> None:
     """A sheet 代码对照 naming every division and department code offered in a drop-down (the lists themselves
     hold bare codes, which is what the cells must contain)."""
-    names = dict(Division.objects.values_list("code", "name"))
-    names.update(Department.objects.values_list("code", "name"))
+    offered = {code for values in dropdowns.values() for code in values}
+    names = dict(Division.objects.filter(code__in=offered).values_list("code", "name"))
+    names.update(Department.objects.filter(code__in=offered).values_list("code", "name"))
     rows = [(column.header, code, names[code]) for column in handler.columns
             for code in dropdowns.get(column.key, []) if code in names]
     if not rows:

@@ -99,18 +99,24 @@ def test_same_results_as_one_process(admin, pipelined, tmp_path, monkeypatch, re
     assert multiprocessing.active_children() == []
 
 
-def test_a_failure_part_way_leaves_nothing(admin, pipelined, tmp_path, monkeypatch):
+def _failing_write(monkeypatch, at_batch: int, message: str) -> list[int]:
+    """Make the enterprise import's write fail on its `at_batch`-th batch; returns the batches written so far."""
     from zhitongche.registry.imports import EnterpriseImport
 
     original, batches = EnterpriseImport.write, []
 
     def write(self, *args):
         batches.append(1)
-        if len(batches) == 3:
-            raise RuntimeError("disk full")
+        if len(batches) == at_batch:
+            raise RuntimeError(message)
         return original(self, *args)
 
     monkeypatch.setattr(EnterpriseImport, "write", write)
+    return batches
+
+
+def test_a_failure_part_way_leaves_nothing(admin, pipelined, tmp_path, monkeypatch):
+    batches = _failing_write(monkeypatch, 3, "disk full")
     job = run(admin, xlsx(tmp_path / "a.xlsx", [ent_row(i) for i in range(1, 201)]))
     assert (job.status, job.errors[0]["code"], len(batches)) == ("failed", "internal_error", 3)
     assert (Enterprise.objects.count(), Assignment.objects.count()) == (0, 0)
@@ -122,17 +128,7 @@ def test_a_failure_ends_the_child_where_sigterm_is_only_noted(admin, pipelined, 
     inherit it, or a failure here would wait for ever on a child blocked sending its next batch."""
     import signal
 
-    from zhitongche.registry.imports import EnterpriseImport
-
-    original, batches = EnterpriseImport.write, []
-
-    def write(self, *args):
-        batches.append(1)
-        if len(batches) == 2:
-            raise RuntimeError("unique violation from a concurrent import")
-        return original(self, *args)
-
-    monkeypatch.setattr(EnterpriseImport, "write", write)
+    _failing_write(monkeypatch, 2, "unique violation from a concurrent import")
     previous = signal.signal(signal.SIGTERM, lambda *args: None)
     try:
         job = run(admin, xlsx(tmp_path / "a.xlsx", [ent_row(i) for i in range(1, 801)]))
