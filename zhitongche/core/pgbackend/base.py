@@ -9,7 +9,8 @@ to read and Django's own check decides.
 
 With server-side binding (settings: `server_side_binding`) one statement carries at most 65,535 parameters, and
 Django, which assumes PostgreSQL has no limit, would send a `bulk_create`, `bulk_update` or a deletion's related
-lookups of more objects in one statement and fail. Here they are cut into batches that fit.
+lookups of more objects in one statement and fail. Here the limit is set where Django keeps it (features.
+max_query_params), and those are cut into batches that fit.
 """
 
 import select
@@ -25,15 +26,22 @@ class DatabaseOperations(operations.DatabaseOperations):
 
     def bulk_batch_size(self, fields: Any, objs: Any) -> int:
         """Objects per statement; each field counted twice, as `bulk_update` sends a key and a value per field."""
-        if not self.connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") or not fields:
+        limit = self.connection.features.max_query_params
+        if not limit or not fields:
             return int(super().bulk_batch_size(fields, objs))
-        return max(1, MAX_PARAMS // (2 * len(fields)))
+        return max(1, limit // (2 * len(fields)))
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     """The PostgreSQL backend whose health check reads the socket before it asks the server."""
 
     ops_class = DatabaseOperations
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            # Where Django keeps a backend's limit (SQLite's, Oracle's): in_bulk() reads it too.
+            self.features.max_query_params = MAX_PARAMS
 
     def is_usable(self) -> bool:
         """True when the connection can be reused; a query only when the socket has something to say."""
