@@ -193,7 +193,7 @@ def verify(request: HttpRequest, purpose: str | None = None) -> HttpResponse:
     if user is not None:
         with transaction.atomic():
             services.record_use(actor=user, action=UseAction.VERIFY, purpose=purpose or "",
-                                license_id=outcome.license_id, identifier=outcome.identifier or "",
+                                license_id=outcome.license_pk(), identifier=outcome.identifier or "",
                                 result="valid" if outcome.valid else
                                 (outcome.status or (outcome.errors[0] if outcome.errors else "")))
     return JsonResponse(outcome.as_dict())

@@ -473,8 +473,6 @@ def record_use(*, actor: Any, action: str, purpose: str, identifier: str, licens
     """Append one 调用记录 row for a platform user (anonymous visitors are not logged)."""
     if not getattr(actor, "is_authenticated", False):
         return None
-    if license_id is None and identifier:  # verification reads no row for an active licence of ours
-        license_id = License.objects.filter(identifier=identifier).values_list("id", flat=True).first()
     return LicenseUse.objects.create(
         license_id=license_id, identifier=identifier[:40], user=actor,
         action=action, purpose=_clean_purpose(purpose, DEFAULT_PURPOSE), channel=channel[:8], result=result[:40],

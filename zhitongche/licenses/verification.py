@@ -79,6 +79,13 @@ class Outcome:
         """The contract's JSON body."""
         return {"valid": self.valid, "status": self.status, "errors": self.errors}
 
+    def license_pk(self) -> int | None:
+        """Our licence's id, for the usage log: read with the row, or looked up now when the answer came from the
+        status bits alone (an active licence of ours), so that the hot path itself never reads it."""
+        if self.license_id is None and self.identifier and self.status == _ACTIVE:
+            self.license_id = License.objects.filter(identifier=self.identifier).values_list("id", flat=True).first()
+        return self.license_id
+
 
 _SQLITE_SQL: dict[str, str] = {}
 

@@ -86,7 +86,8 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
                 "valid": False, "status": None, "errors": list(result.errors)}
             found = result if isinstance(result, verification.Outcome) else None
             _log_web_verification(request, identifier=(found.identifier or "") if found else "",
-                                  license_id=found.license_id if found else None,
+                                  # only a signed-in user's verification is logged; a visitor's costs no look-up
+                                  license_id=found.license_pk() if found and request.user.is_authenticated else None,
                                   result="valid" if answer["valid"] else str(answer["status"] or "invalid"))
             outcome = answer
         return render(request, "licenses/verify_lookup.html", {
