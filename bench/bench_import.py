@@ -74,6 +74,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def used(before: Any, after: Any) -> float:
+    """CPU seconds between two getrusage() results."""
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def backend_cpu(connection: Any) -> float:
+    """CPU seconds so far of this connection's PostgreSQL backend, read from /proc (server on this host), else 0."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def clear_registry(cursor: Any) -> None:
     """Empty the registry for a benchmark, keeping the entities that accounts point to (an enterprise user
     must have one); run inside a transaction after django.setup()."""
@@ -121,9 +140,14 @@ def child(engine: str, path: Path, label: str) -> dict:
         actor="bench", username="bench_admin", role="admin", password="Bench-pass-2026")[0]
     ImportJob.objects.filter(user=admin).delete()
     reset_peak()
+    backend = backend_cpu(connection)
+    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     job = import_run(job_id=import_create(actor=admin, kind="enterprises", file=path, file_name=path.name).pk)
     seconds = time.perf_counter() - started
+    backend = backend_cpu(connection) - backend
+    cpu = tuple(used(before, resource.getrusage(who)) for before, who in zip(
+        cpu, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN), strict=True))
     peak_mb = peak_rss_mb()
     assert job.status == "done", job.errors[:3]
     started = time.perf_counter()
@@ -133,6 +157,9 @@ def child(engine: str, path: Path, label: str) -> dict:
                "import_s": round(seconds, 1), "rows_per_s": round(job.total / seconds),
                "reimport_s": round(reimport, 1), "reimport_created": again.created, "reimport_updated": again.updated,
                "peak_rss_mb": round(peak_mb),
+               # CPU seconds of the import: this process, the forked checker (PostgreSQL), the database server's
+               # backend of this connection (PostgreSQL on this host)
+               "cpu_s": {"importer": round(cpu[0], 1), "checker": round(cpu[1], 1), "backend": round(backend, 1)},
                # PostgreSQL: the forked process that reads and validates (python-calamine holds the sheet there)
                "peak_rss_checker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
     if label != "million":

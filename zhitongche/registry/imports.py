@@ -346,7 +346,7 @@ class EnterpriseImport(ImportKind):
         table = Enterprise._meta.db_table
         # Statistics are refreshed once, in finish(), not after every batch.
         ids = insert_rows_with_ids(table, "uscc", ("uscc", *ENTERPRISE_FIELDS, "created_at", "updated_at"), inserts,
-                                   wanted=[u for u, _ in new_primary], analyze=False)
+                                   wanted=[u for u, _ in new_primary], analyze=False, references_in_bulk=True)
         ctx.inserted += len(inserts)
         update_rows(table, "id", (*ENTERPRISE_FIELDS, "updated_at"), [u for u in updates if u])
         with connection.cursor() as cursor:
@@ -357,7 +357,7 @@ class EnterpriseImport(ImportKind):
         primary = AssignmentRole.PRIMARY.value
         insert_rows(Assignment._meta.db_table, ("enterprise_id", "steward_id", "role", "since"),
                     [*((ids[u], s, primary, today) for u, s in new_primary),
-                     *((e, s, primary, today) for e, s in reassigned)], analyze=False)
+                     *((e, s, primary, today) for e, s in reassigned)], analyze=False, references_in_bulk=True)
         return len(inserts), updated
 
     def finish(self, ctx: EnterpriseContext) -> None:
