@@ -11,7 +11,8 @@ Run: python bench/bench_appeals.py [--seconds S] [--appeals N] [--database-url U
    hello, appeal detail reads (bureau, with dispatch suggestions; enterprise) and action posts (督办,
    a repeatable action that writes the appeal, an event, an audit row and notifications, on a different
    open appeal each time) from 4 client processes, and prints requests/s and p99 and their ratios to
-   hello (goal ≥ 50 % of the rate, p99 ≤ 2×).
+   hello (goal ≥ 50 % of the rate, p99 ≤ 2×), with the CPU each request cost the server, the database server
+   (PostgreSQL on this host) and the clients.
 """
 
 from __future__ import annotations
@@ -135,6 +136,29 @@ def load(pool: mp.pool.Pool, port: int, method: str, paths: list[str], headers: 
     return len(latencies) / seconds, p99
 
 
+def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
+    """CPU seconds so far of the server (every process of its session), of PostgreSQL's processes (when the server
+    runs on this host) and of the client processes, from /proc (Linux; zeros elsewhere)."""
+    server = database = client = 0
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        if int(fields[3]) == session:
+            server += ticks
+        elif int(entry.name) in clients:
+            client += ticks
+        elif command.startswith(b"postgres"):
+            database += ticks
+    tick = os.sysconf("SC_CLK_TCK")
+    return server / tick, database / tick, client / tick
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds per measurement")
@@ -143,6 +167,7 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--port", type=int, default=8097)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of `ztc serve`")
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="ztc-bench-appeals-"))
@@ -161,7 +186,7 @@ def main() -> int:
 
     tokens = make_tokens(env)
     server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.appeals_http.settings", "ZTC_INSECURE_COOKIES": "1"}
-    server = subprocess.Popen([str(BIN / "ztc"), "serve", "--port", str(args.port), "--workers", "2"], env=server_env,
+    server = subprocess.Popen([str(BIN / "ztc"), "serve", "--port", str(args.port), "--workers", str(args.workers)], env=server_env,
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         for _ in range(100):
@@ -191,18 +216,28 @@ def main() -> int:
             for method, paths, headers, body in cases.values():  # warm up: jieba, suggester, connections
                 load(pool, args.port, method, paths, headers, body, 1.0, args.clients)
             figures: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+            cpu: dict[str, list[float]] = {name: [0.0, 0.0, 0.0, 0.0] for name in cases}  # server, db, clients, n
+            clients = {p.pid for p in pool._pool}  # type: ignore[attr-defined]
             for _ in range(args.rounds):
                 for name, (method, paths, headers, body) in cases.items():
+                    before = cpu_seconds(server.pid, clients)
                     figures[name].append(load(pool, args.port, method, paths, headers, body, args.seconds,
                                               args.clients))
+                    spent = cpu_seconds(server.pid, clients)
+                    for i in range(3):
+                        cpu[name][i] += spent[i] - before[i]
+                    cpu[name][3] += figures[name][-1][0] * args.seconds
         hello_rps = statistics.median(r for r, _ in figures["hello"])
         hello_p99 = statistics.median(p for _, p in figures["hello"])
-        print(f"HTTP, gunicorn 2 workers, {args.clients} clients, median of {args.rounds} rounds × {args.seconds:.0f} s:")
+        print(f"HTTP, gunicorn {args.workers} workers, {args.clients} clients, median of {args.rounds} rounds × {args.seconds:.0f} s:")
         for name, rounds in figures.items():
             rps = statistics.median(r for r, _ in rounds)
             p99 = statistics.median(p for _, p in rounds)
+            server_s, db_s, client_s, requests = cpu[name]
             print(f"   {name:<34} {rps:7.0f} req/s  p99 {p99:6.1f} ms   "
-                  f"= {rps / hello_rps:5.0%} of hello rate, p99 {p99 / hello_p99:4.1f}× hello")
+                  f"= {rps / hello_rps:5.0%} of hello rate, p99 {p99 / hello_p99:4.1f}× hello   "
+                  f"CPU per request: server {server_s / requests * 1e6:4.0f} µs, database {db_s / requests * 1e6:4.0f} µs, "
+                  f"clients {client_s / requests * 1e6:4.0f} µs")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

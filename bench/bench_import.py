@@ -139,6 +139,11 @@ def child(engine: str, path: Path, label: str) -> dict:
     admin = User.objects.filter(username="bench_admin").first() or user_create(
         actor="bench", username="bench_admin", role="admin", password="Bench-pass-2026")[0]
     ImportJob.objects.filter(user=admin).delete()
+    if connection.vendor == "postgresql":
+        from zhitongche.imports.bulk import _triggers_skippable
+
+        with connection.cursor() as cursor:
+            bulk_checks = _triggers_skippable(cursor, "registry_enterprise") is not None
     reset_peak()
     backend = backend_cpu(connection)
     cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -159,6 +164,7 @@ def child(engine: str, path: Path, label: str) -> dict:
                "peak_rss_mb": round(peak_mb),
                # CPU seconds of the import: this process, the forked checker (PostgreSQL), the database server's
                # backend of this connection (PostgreSQL on this host)
+               **({"foreign_keys": "in bulk" if bulk_checks else "per row"} if connection.vendor == "postgresql" else {}),
                "cpu_s": {"importer": round(cpu[0], 1), "checker": round(cpu[1], 1), "backend": round(backend, 1)},
                # PostgreSQL: the forked process that reads and validates (python-calamine holds the sheet there)
                "peak_rss_checker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
