@@ -3,12 +3,13 @@
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
 from zhitongche.api.auth import acting_user
+from zhitongche.api.responses import rendered
 
 from . import selectors, services
 
@@ -152,8 +153,21 @@ class CoverageOut(Schema):
     by_department: list[CoverageRow]
 
 
+COVERAGE_TOTALS = tuple(f for f in CoverageOut.model_fields if not f.startswith("by_"))
+COVERAGE_TABLES = tuple(f for f in CoverageOut.model_fields if f.startswith("by_"))
+COVERAGE_ROW = tuple(CoverageRow.model_fields)
+
+
+def coverage_out(figures: dict[str, Any]) -> dict[str, Any]:
+    """The API's part of selectors.coverage(), in CoverageOut's field order."""
+    return {**{f: figures[f] for f in COVERAGE_TOTALS},
+            **{t: [{f: row[f] for f in COVERAGE_ROW} for row in figures[t]] for t in COVERAGE_TABLES}}
+
+
 @router.get("/stats/coverage", response=CoverageOut, summary="管家覆盖率")
-def coverage(request: HttpRequest) -> Any:
+def coverage(request: HttpRequest) -> HttpResponse:
     """Operating entities, those with a primary steward, coverage % and stewards registered, in total and by
     region, township, grid, category and responsible department (within the caller's scope)."""
-    return selectors.coverage(user=acting_user(request))
+    # A city's figures are a few thousand rows: rendered without ninja revalidating them (40 % of the call);
+    # test_coverage_rendered_as_the_schema_would holds the bytes equal to the validated path.
+    return rendered(request, coverage_out(selectors.coverage(user=acting_user(request))))

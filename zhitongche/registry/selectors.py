@@ -132,19 +132,23 @@ def coverage(*, user: Any) -> dict[str, Any]:
     city_dept = {c: d[0] for d in departments if d[2] == "city" for c in d[4]}
     territory_dept = {d[3]: d[0] for d in departments if d[2] != "city"}
     total = [0, 0]
+    responsible: dict[tuple[Any, ...], list[tuple[str, str]]] = {}  # (region, flags) → category and department keys
     for region, township, grid, kp, asi, alt, operating, covered in cells:
-        categories = categories_of(kp, asi, alt)
-        keys = [("region", region), ("township", township), ("grid", grid)]
-        keys += [("category", c) for c in categories]
-        if categories != [Category.OTHER.value]:
-            keys += [("department", city_dept[c]) for c in categories if c in city_dept]
-        elif region in territory_dept:
-            keys.append(("department", territory_dept[region]))
-        for dim, key in keys:
+        keys = responsible.get((region, kp, asi, alt))
+        if keys is None:
+            categories = categories_of(kp, asi, alt)
+            keys = [("category", c) for c in categories]
+            if categories != [Category.OTHER.value]:
+                keys += [("department", city_dept[c]) for c in categories if c in city_dept]
+            elif region in territory_dept:
+                keys.append(("department", territory_dept[region]))
+            responsible[(region, kp, asi, alt)] = keys
+        for dim, key in (("region", region), ("township", township), ("grid", grid), *keys):
             if key is None:
                 continue
-            by[dim][key][0] += operating
-            by[dim][key][1] += covered
+            counts = by[dim][key]
+            counts[0] += operating
+            counts[1] += covered
         total[0] += operating
         total[1] += covered
     stewards = scopes.visible(user, Steward.objects.filter(active=True))

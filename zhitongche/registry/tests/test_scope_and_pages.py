@@ -79,6 +79,21 @@ def test_coverage_counts_and_scope(make_user, api, registry):
     assert api(make_user("steward")).get("/api/v1/stats/coverage").json()["operating"] == 0
 
 
+def test_coverage_rendered_as_the_schema_would(make_user, api, registry, rf):
+    """The figures skip ninja's revalidation; their bytes must equal what validating against CoverageOut gives."""
+    from zhitongche.api.api import api as platform_api
+    from zhitongche.registry import api as registry_api
+    from zhitongche.registry import selectors
+
+    users = [make_user("bureau"), make_user("bureau", region="210302"), make_user("department", department="FGW"),
+             make_user("steward")]
+    for user in users:
+        response = api(user).get("/api/v1/stats/coverage")
+        validated = registry_api.CoverageOut.model_validate(selectors.coverage(user=user)).model_dump()
+        assert response.content.decode() == platform_api.renderer.render(rf.get("/"), validated, response_status=200)
+    assert response.json()["by_region"] == [] and len(validated) == 9
+
+
 def test_assign_and_reassign_with_audit(make_user, api, registry):
     user = make_user("bureau", region="210302")
     client = api(user)
