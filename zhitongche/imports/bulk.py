@@ -41,7 +41,9 @@ def bulk_session() -> Iterator[None]:
 @functools.cache
 def _foreign_keys(table: str, columns: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
     """(position in `columns`, referenced table, referenced column) of each foreign key constraint they write."""
-    model = next(m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table)
+    model = next((m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table), None)
+    if model is None:
+        raise LookupError(f"no model has the table {table}")
     keys: list[Any] = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
     by_column = {f.column: f for f in keys if f.db_constraint}
     return tuple((i, by_column[c].target_field.model._meta.db_table, by_column[c].target_field.column)
