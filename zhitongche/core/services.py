@@ -30,11 +30,11 @@ def calendar_year_set(*, actor: Any, year: int, source: str, holidays: list[date
         raise InvalidInput(f"{weekday_workdays[0]} 是工作日，调休上班日应为周末", code="workday_not_weekend")
     days = {d: False for d in holidays if d.weekday() < 5} | {d: True for d in workdays}
     with transaction.atomic():
-        entry = CalendarYear.objects.select_for_update().filter(year=year).first()
-        previous = entry.source if entry else None
-        if entry is None:
-            entry = CalendarYear.objects.create(year=year, source=source)
-        else:
+        # get_or_create: two admins entering a new year at once both succeed, one after the other.
+        entry, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source})
+        entry = CalendarYear.objects.select_for_update().get(pk=entry.pk)
+        previous = None if created else entry.source
+        if not created:
             entry.source = source
             entry.save(update_fields=["source"])
         before = dict(CalendarDay.objects.filter(year=entry).values_list("date", "working"))
