@@ -724,6 +724,12 @@ def published_table() -> PublishedTable:
 
 
 @cache
+def economy_names_zh() -> Mapping[str, str]:
+    """The 190 economies' names in Simplified Chinese, by ISO 3166 alpha-3 code (economy_names_zh.csv)."""
+    return MappingProxyType({row["iso3"]: row["name_zh"] for row in _read_csv("economy_names_zh.csv")})
+
+
+@cache
 def _published_scores() -> tuple[float, ...]:
     """The 190 published overall scores."""
     return tuple(row.score for row in published_table().economies)

@@ -401,9 +401,9 @@ def _db_region(request: HttpRequest) -> Division:
 
 
 def _economy_choices() -> list[tuple[str, str]]:
-    table = db2020.published_table()
+    table, names = db2020.published_table(), db2020.economy_names_zh()
     return [("CHN_Beij", "中国北京（已发布城市数据）"), ("CHN", "中国上海（已发布城市数据）")] + [
-        (row.code, f"{row.rank}. {row.economy}") for row in table.economies]
+        (row.code, f"{row.rank}. {names[row.iso3 or '']}") for row in table.economies]
 
 
 @login_required

@@ -130,6 +130,14 @@ def test_published_table_matches_the_scores_files() -> None:
         assert (row.economy, row.iso3, row.rank, row.score) == (source["economy"], None, None, float(source["db2020_score"]))
 
 
+def test_every_ranked_economy_has_its_chinese_name() -> None:
+    names = db2020.economy_names_zh()
+    assert {row.iso3 for row in db2020.published_table().economies} == set(names)
+    assert all(re.fullmatch(r"[\u4e00-\u9fff（）]+", name) for name in names.values()), names
+    assert (names["CHN"], names["HKG"], names["TWN"], names["KOR"], names["KHM"]) == (
+        "中国", "中国香港", "中国台湾", "韩国", "柬埔寨")
+
+
 # --- reproducing the published table ---------------------------------------------------------------
 
 

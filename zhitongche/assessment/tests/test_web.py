@@ -211,6 +211,7 @@ def test_db_page_saves_baseline_and_scenarios_for_the_region(departments, make_u
     assert f"第 {baseline.result['rank']} 名" in text and "北京" in text and "上海" in text
     assert "中国（京沪加权）77.931 分，排名第 31 名" in text
     assert '<option value="no_vat">无增值税</option>' in text  # coded choices by name
+    assert '<option value="NZL">1. 新西兰</option>' in text and "New Zealand" not in text  # economies in Chinese
     # A district officer neither sees the city's scenario nor saves for the city.
     client.force_login(make_user("bureau", region="210302"))
     assert client.get(f"/assessment/db2020/?scenario={baseline.pk}").status_code == 404
