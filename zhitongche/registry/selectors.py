@@ -171,9 +171,11 @@ def coverage(*, user: Any) -> dict[str, Any]:
 
     def rows(dim: str, label: Any, stewards_of: Any) -> list[dict[str, Any]]:
         # `query`: the filter of the entity list behind the row's numbers, for the page's links.
+        # A grid's row also says its township, for the page's table of one township's grids.
         return [{"code": str(key), "name": label(key), "operating": v[0], "covered": v[1], "uncovered": v[0] - v[1],
                  "coverage": _rate(v[1], v[0]), "stewards": stewards_of(key),
-                 "query": dept_query.get(str(key), "") if dim == "department" else f"{dim}={key}"}
+                 "query": dept_query.get(str(key), "") if dim == "department" else f"{dim}={key}",
+                 **({"township": grid_info.get(key, ("", ""))[1]} if dim == "grid" else {})}
                 for key, v in sorted(by[dim].items(), key=lambda kv: str(kv[0]))]
 
     return {

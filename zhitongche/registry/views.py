@@ -112,6 +112,9 @@ def enterprise_options(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/partials/_enterprise_options.html", {"found": found})
 
 
+GRIDS_AT_ONCE = 60  # more grids than this are listed per township
+
+
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     """Coverage figures with a chart; every number links to the list behind it (the roles its menu entry is for:
@@ -119,7 +122,16 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if not scopes.may(request.user, "registry.coverage"):
         raise Forbidden("管家覆盖率面向营商局、部门、综合窗口和市领导")
     figures = selectors.coverage(user=request.user)
-    return render(request, "registry/coverage.html", {"c": figures})
+    towns = {row["code"]: row["name"] for row in figures["by_township"]}
+    township = request.GET.get("township", "")
+    township = township if township in towns or township == "all" else ""
+    grids = figures["by_grid"]
+    if township in towns:
+        grids = [row for row in grids if row["township"] == township]
+    elif not township and len(grids) > GRIDS_AT_ONCE:
+        grids = None  # a city's 2,000 grids: one township's at a time, or all on request
+    return render(request, "registry/coverage.html", {"c": figures, "grids": grids, "township": township,
+                                                      "township_name": towns.get(township, "")})
 
 
 @login_required

@@ -94,6 +94,27 @@ def test_coverage_rendered_as_the_schema_would(make_user, api, registry, rf):
     assert response.json()["by_region"] == [] and len(validated) == 9
 
 
+def test_coverage_page_lists_many_grids_one_township_at_a_time(make_user, client, registry, monkeypatch):
+    from zhitongche.registry import views
+
+    client.force_login(make_user("bureau"))
+    grids = list(Grid.objects.filter(enterprises__isnull=False).distinct().values_list("name", "township_id"))
+    town = grids[0][1]
+    mine, others = ({n for n, t in grids if t == town}, {n for n, t in grids if t != town})
+    assert mine and others
+    text = client.get("/registry/coverage/").content.decode()
+    assert all(f">{n}</th>" in text for n, _ in grids)  # a few grids: all of them at once
+    monkeypatch.setattr(views, "GRIDS_AT_ONCE", 1)
+    text = client.get("/registry/coverage/").content.decode()
+    assert f"共 {len(grids)} 个网格" in text and not any(f">{n}</th>" in text for n, _ in grids)
+    assert f'href="?township={town}#grids"' in text
+    text = client.get("/registry/coverage/", {"township": town}).content.decode()
+    assert all(f">{n}</th>" in text for n in mine) and not any(f">{n}</th>" in text for n in others)
+    text = client.get("/registry/coverage/", {"township": "all"}).content.decode()
+    assert all(f">{n}</th>" in text for n, _ in grids)
+    assert "共 " in client.get("/registry/coverage/", {"township": "999999999"}).content.decode()  # unknown: as none
+
+
 def test_assign_and_reassign_with_audit(make_user, api, registry):
     user = make_user("bureau", region="210302")
     client = api(user)
