@@ -130,8 +130,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
         grids = [row for row in grids if row["township"] == township]
     elif not township and len(grids) > GRIDS_AT_ONCE:
         grids = None  # a city's 2,000 grids: one township's at a time, or all on request
-    return render(request, "registry/coverage.html", {"c": figures, "grids": grids, "township": township,
-                                                      "township_name": towns.get(township, "")})
+    name = towns.get(township, "")
+    return render(request, "registry/coverage.html", {"c": figures, "grids": grids, "township_name": name,
+                                                      "grid_title": f"按网格（{name}）" if name else "按网格"})
 
 
 @login_required

@@ -6,6 +6,7 @@ import pytest
 
 from zhitongche.cli import main
 from zhitongche.core.models import AuditLog
+from zhitongche.regions.models import Division
 from zhitongche.registry.demo import load as demo_load
 from zhitongche.registry.models import Assignment, CoverageCell, Enterprise, Grid, Steward
 
@@ -110,6 +111,7 @@ def test_coverage_page_lists_many_grids_one_township_at_a_time(make_user, client
     assert f'href="?township={town}#grids"' in text
     text = client.get("/registry/coverage/", {"township": town}).content.decode()
     assert all(f">{n}</th>" in text for n in mine) and not any(f">{n}</th>" in text for n in others)
+    assert f"<h2>按网格（{Division.objects.get(code=town).name}）</h2>" in text and "显示全部网格" in text
     text = client.get("/registry/coverage/", {"township": "all"}).content.decode()
     assert all(f">{n}</th>" in text for n, _ in grids)
     assert "共 " in client.get("/registry/coverage/", {"township": "999999999"}).content.decode()  # unknown: as none
