@@ -34,10 +34,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     # With no next item the session's fixtures are gone, the test database with them: nothing to restore.
     if _transactional(item) and nextitem is not None:
+        from django.db import connections
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
             restore_reference_data()
+            # The restore may have opened a connection nothing else closes, which kept PostgreSQL from
+            # dropping the test database at the end ("being accessed by other users").
+            connections.close_all()
 
 
 @pytest.fixture(scope="session", autouse=True)
