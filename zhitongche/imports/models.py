@@ -1,5 +1,8 @@
 """Import jobs: one uploaded template, its validation report and what it wrote."""
 
+import contextlib
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 
@@ -57,6 +60,18 @@ class ImportJob(models.Model):
             return get_kind(self.kind).title
         except InvalidInput:
             return self.kind
+
+    def progress_file(self) -> Path:
+        """Where a running import on SQLite writes its progress (services._progress_reporter)."""
+        return Path(f"{self.stored_path}.progress")
+
+    @property
+    def live_progress(self) -> int:
+        """The progress bar's value: while a SQLite import runs, its file (the open transaction hides the row)."""
+        if self.status == ImportStatus.RUNNING and self.stored_path:
+            with contextlib.suppress(OSError, ValueError):
+                return int(self.progress_file().read_text())
+        return self.progress
 
     def as_report(self) -> dict:
         """The CONTRACT.md §4 answer."""

@@ -370,14 +370,13 @@ def _run(job: ImportJob) -> ImportJob:
 
 
 def _pipelined(job: ImportJob) -> bool:
-    """Whether a second process checks the rows while this one writes the checked batches: on PostgreSQL, which
-    does the writing on the other core and lets a second connection report progress while the import's
-    transaction is open; for big files; where processes fork."""
+    """Whether a second process checks the rows while this one writes the checked batches (on the other core):
+    for big files, where processes fork."""
     try:
         size = Path(job.stored_path).stat().st_size
     except OSError:
         return False
-    return (connection.vendor == "postgresql" and hasattr(os, "fork") and size >= PIPELINE_FROM_BYTES
+    return (hasattr(os, "fork") and size >= PIPELINE_FROM_BYTES
             and not multiprocessing.current_process().daemon)  # a daemonic process may not start one
 
 
@@ -410,13 +409,35 @@ def _check_in_child(pipe: Connection, parent_end: Connection, job: ImportJob, ha
 
 
 @contextlib.contextmanager
-def _side_connection() -> Iterator[Any]:
-    """A second connection for progress updates, which the import's open transaction would hide."""
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
+def _progress_reporter(job: ImportJob) -> Iterator[Callable[[int], None]]:
+    """Where a pipelined import reports its progress, which its open transaction would hide: on PostgreSQL through
+    a second connection; on SQLite, whose single writer that connection would wait for, in a file beside the
+    upload (ImportJob.live_progress reads it), removed at the end."""
+    if connection.vendor == "postgresql":
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+        def update(percent: int) -> None:
+            with side.cursor() as cursor:
+                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s",  # noqa: S608
+                               [percent, job.pk])
+
+        try:
+            yield update
+        finally:
+            side.close()
+        return
+    path = job.progress_file()
+
+    def write(percent: int) -> None:
+        with contextlib.suppress(OSError):  # a progress bar that stands still is no reason to fail the import
+            fresh = path.with_name(path.name + ".new")
+            fresh.write_text(str(percent))
+            os.replace(fresh, path)
+
     try:
-        yield side
+        yield write
     finally:
-        side.close()
+        path.unlink(missing_ok=True)
 
 
 def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
@@ -441,10 +462,12 @@ def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
         if kind == "header":
             return _fail(job, payload)
         estimate = payload
-        with _side_connection() as side, bulk_session(), transaction.atomic():
-            with connection.cursor() as cursor:
-                # Foreign keys checked per statement rather than all at commit, while the child still checks rows.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        postgresql = connection.vendor == "postgresql"
+        with _progress_reporter(job) as report_progress, bulk_session(), transaction.atomic():
+            if postgresql:
+                with connection.cursor() as cursor:
+                    # Foreign keys checked per statement rather than at commit, while the child still checks rows.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             report = _Report(job, handler, ctx, [])
             last = Batch([], [], 0, 0)
             while True:
@@ -452,17 +475,16 @@ def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
                 if kind == "done":
                     break
                 if kind == "progress":
-                    with side.cursor() as c:
-                        c.execute(f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s",  # noqa: S608
-                                  [min(89, 90 * payload // max(estimate, payload + 1)), job.pk])
+                    report_progress(min(89, 90 * payload // max(estimate, payload + 1)))
                     continue
                 last = payload
                 report.errors.extend(last.errors)
                 report.write(last.pairs)
             if last.total == 0:
                 raise FileRejected("文件只有表头，没有数据行", code="empty_file")
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            if postgresql:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             return report.finish(last.total, last.rejected)
     finally:
         receiver.close()
