@@ -442,7 +442,8 @@ def _progress_reporter(job: ImportJob) -> Iterator[Callable[[int], None]]:
 
 def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
     """Check the rows in a forked process and write each checked batch as it arrives, all in one transaction,
-    so that PostgreSQL's index and constraint work overlaps the checking; same results as `_run`."""
+    so that the writing (and PostgreSQL's index and constraint work) overlaps the checking; same results as
+    `_run`."""
     receiver, sender = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(target=_check_in_child,
                                                         args=(sender, receiver, job, handler, ctx), daemon=True)
