@@ -102,34 +102,26 @@ def _is_big(job: ImportJob) -> bool:
 
 
 class RecordSpool:
-    """Batches of valid records: the first IN_MEMORY batches and the latest kept in memory, the others pickled to
-    a temporary file, so that a file of a million rows is validated with bounded memory while a file of the
-    reference city's size (about ten batches) mostly skips the round trip through pickle."""
-
-    IN_MEMORY = 5
+    """Batches of valid records: the latest kept in memory, the others pickled to a temporary file, so that a file
+    of a million rows is validated with bounded memory. (Big files are pipelined, their batches written as they
+    come; the spool holds a streamed sheet's batches until its merged areas are known, and a small file's one.)"""
 
     def __init__(self) -> None:
-        self.kept: list[list[Any]] = []
         self.current: list[Any] = []
         self.file: IO[bytes] | None = None
         self.spilled = 0
 
     def add(self, batch: list[Any]) -> None:
-        """Keep one batch; the one before it stays in memory or goes to disk."""
+        """Keep one batch; the one before it goes to disk."""
         if self.current:
-            if len(self.kept) < self.IN_MEMORY:
-                self.kept.append(self.current)
-            else:
-                if self.file is None:
-                    self.file = tempfile.TemporaryFile(prefix="ztc-import-")  # noqa: SIM115 — closed in batches()
-                pickle.dump(self.current, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-                self.spilled += 1
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(prefix="ztc-import-")  # noqa: SIM115 — closed in batches()
+            pickle.dump(self.current, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += 1
         self.current = batch
 
     def batches(self) -> Iterator[list[Any]]:
         """Every batch in the order added; closes the temporary file."""
-        while self.kept:
-            yield self.kept.pop(0)
         if self.file is not None:
             self.file.seek(0)
             for _ in range(self.spilled):

@@ -148,8 +148,7 @@ def test_numbers_dates_and_full_width(admin, tmp_path):
 def test_a_large_file_is_read_in_a_stream(admin, tmp_path, monkeypatch):
     from zhitongche.imports import services
 
-    monkeypatch.setattr(services, "SPOOL_BATCH", 500)
-    monkeypatch.setattr(services.RecordSpool, "IN_MEMORY", 2)  # several batches spill to disk
+    monkeypatch.setattr(services, "SPOOL_BATCH", 500)  # several batches spill to disk
     monkeypatch.setattr(services, "PROGRESS_EVERY", 1000)
     n = 3000
     path = tmp_path / "big.xlsx"
@@ -168,15 +167,14 @@ def test_a_large_file_is_read_in_a_stream(admin, tmp_path, monkeypatch):
     assert (again.created, again.updated) == (0, 0)
 
 
-def test_spool_gives_back_every_batch_in_order(monkeypatch):
+def test_spool_gives_back_every_batch_in_order():
     from zhitongche.imports.services import RecordSpool
 
-    monkeypatch.setattr(RecordSpool, "IN_MEMORY", 2)
     spool = RecordSpool()
     batches = [[(n, f"record {n}")] for n in range(7)]
     for batch in batches:
         spool.add(batch)
-    assert spool.spilled == 4  # two kept, the latest current, four on disk
+    assert spool.spilled == 6  # the latest in memory, six on disk
     assert list(spool.batches()) == batches
 
 
