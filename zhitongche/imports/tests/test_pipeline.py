@@ -162,7 +162,6 @@ def test_a_catalogue_file_goes_through_the_pipeline_too(admin, pipelined, tmp_pa
     assert ServiceItem.objects.count() == before + 120
 
 
-
 def test_progress_is_seen_while_the_transaction_is_open(admin, pipelined, tmp_path, monkeypatch):
     """The page's progress bar moves while the import's transaction hides the job row: a second connection
     updates it on PostgreSQL, a file beside the upload holds it on SQLite (removed at the end)."""
