@@ -62,12 +62,12 @@ class ImportJob(models.Model):
             return self.kind
 
     def progress_file(self) -> Path:
-        """Where a running import on SQLite writes its progress (services._progress_reporter)."""
+        """Where a running pipelined import writes its progress (services._progress_reporter)."""
         return Path(f"{self.stored_path}.progress")
 
     @property
     def live_progress(self) -> int:
-        """The progress bar's value: while a SQLite import runs, its file (the open transaction hides the row)."""
+        """The progress bar's value: while a pipelined import runs, its file (the open transaction hides the row)."""
         if self.status == ImportStatus.RUNNING and self.stored_path:
             with contextlib.suppress(OSError, ValueError):
                 return int(self.progress_file().read_text())

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhitongche.accounts import scopes
@@ -343,7 +343,7 @@ def _run(job: ImportJob) -> ImportJob:
     estimate = max(table.estimate, 1)
 
     def progress(total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(progress=min(89, 90 * total // max(estimate, total + 1)))
+        ImportJob.objects.filter(pk=job.pk).update(progress=_percent(total, estimate))
 
     spool = RecordSpool()
     errors: list[RowError] = []
@@ -359,6 +359,11 @@ def _run(job: ImportJob) -> ImportJob:
         for pairs in spool.batches():
             report.write(pairs)
         return report.finish(last.total, last.rejected)
+
+
+def _percent(read: int, estimate: int) -> int:
+    """The progress bar while rows are read and checked: up to 89 %, the rest is the writing."""
+    return min(89, 90 * read // max(estimate, read + 1))
 
 
 def _pipelined(job: ImportJob) -> bool:
@@ -402,22 +407,9 @@ def _check_in_child(pipe: Connection, parent_end: Connection, job: ImportJob, ha
 
 @contextlib.contextmanager
 def _progress_reporter(job: ImportJob) -> Iterator[Callable[[int], None]]:
-    """Where a pipelined import reports its progress, which its open transaction would hide: on PostgreSQL through
-    a second connection; on SQLite, whose single writer that connection would wait for, in a file beside the
-    upload (ImportJob.live_progress reads it), removed at the end."""
-    if connection.vendor == "postgresql":
-        side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-        def update(percent: int) -> None:
-            with side.cursor() as cursor:
-                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s",  # noqa: S608
-                               [percent, job.pk])
-
-        try:
-            yield update
-        finally:
-            side.close()
-        return
+    """Where a pipelined import reports its progress, which its open transaction would hide from the job's row: a
+    file beside the upload (ImportJob.live_progress reads it), removed at the end. (A second connection would do
+    on PostgreSQL, but on SQLite it would wait for the single writer.)"""
     path = job.progress_file()
 
     def write(percent: int) -> None:
@@ -468,7 +460,7 @@ def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:
                 if kind == "done":
                     break
                 if kind == "progress":
-                    report_progress(min(89, 90 * payload // max(estimate, payload + 1)))
+                    report_progress(_percent(payload, estimate))
                     continue
                 last = payload
                 report.errors.extend(last.errors)
