@@ -80,9 +80,9 @@ class Outcome:
         return {"valid": self.valid, "status": self.status, "errors": self.errors}
 
     def license_pk(self) -> int | None:
-        """Our licence's id, for the usage log: read with the row, or looked up now when the answer came from the
-        status bits alone (an active licence of ours), so that the hot path itself never reads it."""
-        if self.license_id is None and self.identifier and self.status == _ACTIVE:
+        """Our licence's id, for the usage log: read with the row, or looked up now when the answer came without it
+        (the status bits alone: active, or expired by its dates), so that the hot path itself never reads it."""
+        if self.license_id is None and self.identifier:
             self.license_id = License.objects.filter(identifier=self.identifier).values_list("id", flat=True).first()
         return self.license_id
 

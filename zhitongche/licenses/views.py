@@ -85,9 +85,7 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
             answer = result.as_dict() if isinstance(result, verification.Outcome) else {
                 "valid": False, "status": None, "errors": list(result.errors)}
             found = result if isinstance(result, verification.Outcome) else None
-            _log_web_verification(request, identifier=(found.identifier or "") if found else "",
-                                  # only a signed-in user's verification is logged; a visitor's costs no look-up
-                                  license_id=found.license_pk() if found and request.user.is_authenticated else None,
+            _log_web_verification(request, identifier=(found.identifier or "") if found else "", outcome=found,
                                   result="valid" if answer["valid"] else str(answer["status"] or "invalid"))
             outcome = answer
         return render(request, "licenses/verify_lookup.html", {
@@ -103,10 +101,14 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "licenses/verify_lookup.html", {"lookup": lookup, "upload": VerifyUploadForm()})
 
 
-def _log_web_verification(request: HttpRequest, *, identifier: str, result: str, license_id: int | None) -> None:
-    """Log a verification made on the web by a signed-in platform user (visitors are not logged)."""
+def _log_web_verification(request: HttpRequest, *, identifier: str, result: str, license_id: int | None = None,
+                          outcome: verification.Outcome | None = None) -> None:
+    """Log a verification made on the web by a signed-in platform user (visitors are not logged, and cost no
+    look-up of the licence behind a pasted credential's `outcome`)."""
     if not request.user.is_authenticated:
         return
+    if outcome is not None:
+        license_id = outcome.license_pk()
     with transaction.atomic():
         services.record_use(actor=request.user, action=UseAction.VERIFY, license_id=license_id, identifier=identifier,
                             purpose=request.GET.get("purpose", "") or "网页核验", channel="web", result=result)

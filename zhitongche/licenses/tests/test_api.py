@@ -240,13 +240,15 @@ def test_renew_extends_from_today(api, issue, issuer):
     assert until.year >= datetime.date.today().year + 4
 
 
-def test_expired_licence_is_invalid(api, client, issue, issuer):
+def test_expired_licence_is_invalid(api, client, issue, issuer, make_user):
     lic = issue()
     License.objects.filter(pk=lic.pk).update(valid_until=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
                                              valid_from=datetime.datetime(2019, 1, 1, tzinfo=datetime.UTC))
     cred = fetch(api, issuer, lic.identifier)
     assert cred["validUntil"].startswith("2020-01-01T08:00:00")
     assert verify(client, cred).json() == {"valid": False, "status": "expired", "errors": ["expired"]}
+    api(make_user("bureau")).post("/api/v1/verify", cred)  # answered from the status bits and the dates
+    assert LicenseUse.objects.get(action="verify").license == lic  # still in the issuer's 调用记录
     assert api(issuer).get(f"/api/v1/licenses/{lic.identifier}").json()["status"] == "expired"
     # An expired licence is renewed, not changed.
     assert api(issuer).post(f"/api/v1/licenses/{lic.identifier}/actions/change",
