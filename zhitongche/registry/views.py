@@ -106,9 +106,10 @@ def steward_bulk_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def enterprise_options(request: HttpRequest) -> HttpResponse:
     """`<option>`s for a form's enterprise field as the user types (htmx fills a datalist): up to 20 operating
     entities the user may see whose name contains, or whose code starts with, the text; the value is the code."""
-    text = (request.GET.get("q") or request.GET.get("enterprise") or "").strip()[:60]
-    found = selectors.enterprise_list(user=request.user, q=text, status=EnterpriseStatus.OPERATING)[:20] \
-        if len(text) >= 2 else []
+    text = (request.GET.get("enterprise") or "").strip()[:60]
+    # Called as the user types: only what the options show.
+    found = selectors.enterprise_list(user=request.user, q=text, status=EnterpriseStatus.OPERATING).select_related(
+        None).select_related("region").only("uscc", "name", "region__name")[:20] if len(text) >= 2 else []
     return render(request, "registry/partials/_enterprise_options.html", {"found": found})
 
 
