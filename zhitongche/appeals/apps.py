@@ -9,9 +9,8 @@ class AppealsConfig(AppConfig):
     def ready(self) -> None:
         from zhitongche.assessment.computed import register_computed
 
-        from . import scopes, selectors
+        from . import scopes
         from .indicators import satisfaction_rate
 
         scopes.register()
-        selectors.watch_departments()
         register_computed("appeal_satisfaction", satisfaction_rate, "诉求满意率（%）")

@@ -2,7 +2,6 @@
 
 import contextlib
 import datetime
-import functools
 import hashlib
 import threading
 import time
@@ -10,9 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -356,21 +354,11 @@ _suggestion_cache: "OrderedDict[tuple[str, int], list[dict[str, Any]]]" = Ordere
 _suggestion_lock = threading.Lock()
 
 
-# Department duties change a few times a year; rehashing all of them on every detail read cost more than the
-# rest of the read, so each process rereads them at most every DUTIES_TTL seconds (suggestions are advice), and
-# at once after this process saved a department.
+# Department duties change a few times a year (through `ztc department`, in another process); rehashing all of
+# them on every detail read cost more than the rest of the read, so each process rereads them at most every
+# DUTIES_TTL seconds (suggestions are advice).
 DUTIES_TTL = 30.0
 _duties_digest: dict[str, Any] = {}
-
-
-def watch_departments() -> None:
-    """Forget the duties digest when this process commits a saved department (connected once, at start-up)."""
-    def forget(**kwargs: Any) -> None:
-        # Expired rather than cleared: a reader between its two looks at the dict must still find "at".
-        transaction.on_commit(functools.partial(_duties_digest.__setitem__, "at", float("-inf")),
-                              using=kwargs.get("using"))
-
-    post_save.connect(forget, sender=Department, weak=False, dispatch_uid="appeals.duties_digest")
 
 
 def _departments_digest() -> str:

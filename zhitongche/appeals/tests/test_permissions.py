@@ -118,18 +118,6 @@ def test_suggestions_for_bureau_only(world, api):
     assert api(world.enterprise_user).get(f"/api/v1/appeals/{appeal.pk}").json()["suggestions"] is None
 
 
-def test_a_department_saved_here_changes_the_suggester_version_at_once(world, django_capture_on_commit_callbacks):
-    from zhitongche.appeals import selectors
-    from zhitongche.regions.services import department_upsert
-
-    before = selectors.suggester_version()
-    rsj = world.rsj.department
-    with django_capture_on_commit_callbacks(execute=True):
-        department_upsert(actor="测试", code=rsj.code, name=rsj.name, kind=rsj.kind,
-                          region=rsj.region_id, duties=rsj.duties + "\n负责新增的一项职责。")
-    assert selectors.suggester_version() != before  # not after DUTIES_TTL seconds: now
-
-
 def test_suggestions_while_a_dispatch_lies_ahead(world, api, monkeypatch):
     from zhitongche.appeals import selectors
 
