@@ -3,7 +3,7 @@
 import datetime
 import math
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Max
@@ -75,15 +75,16 @@ def _number(value: Any, field: str, label: str, required: bool = True, minimum: 
     return number
 
 
-# Units whose quantity cannot be negative (a rate or score, a duration, a count, money).
-NON_NEGATIVE_UNITS = frozenset({"%", "分", "天", "小时", "个", "次", "户", "家", "项", "件", "元", "万元"})
+# Units whose quantity cannot be negative (a score, a duration, a count, money). Not "%": a growth rate can be.
+NON_NEGATIVE_UNITS = frozenset({"分", "天", "小时", "个", "次", "户", "家", "项", "件", "元", "万元"})
 
 
 def _observed(value: Any, leaf: Indicator) -> float:
-    """An observation's value for `leaf`: a number its unit allows. A rate or score whose best is 100 (越高越好)
-    cannot exceed 100 — a mistyped 150 would otherwise score full marks."""
-    number = float(_number(value, "value", "观测值", minimum=0 if leaf.unit in NON_NEGATIVE_UNITS else None) or 0)
-    if leaf.unit in ("%", "分") and leaf.best == 100 and leaf.direction == Direction.HIGHER and number > 100:
+    """An observation's value for `leaf`: a number its unit allows. A rate or score whose best is 100 (越高越好) is a
+    share, from 0 to 100 — a mistyped 150 would otherwise score full marks."""
+    share = leaf.unit in ("%", "分") and leaf.best == 100 and leaf.direction == Direction.HIGHER
+    number = cast(float, _number(value, "value", "观测值", minimum=0 if share or leaf.unit in NON_NEGATIVE_UNITS else None))
+    if share and number > 100:
         raise InvalidInput(f"观测值不能超过 100（单位：{leaf.unit}，最优值 100）", code="out_of_range",
                            details={"field": "value"})
     return number

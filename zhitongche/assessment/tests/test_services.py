@@ -313,6 +313,13 @@ def test_action_transitions_and_owner_department(bureau, make_user, departments)
     assert PlanAction.objects.get().status == "done"
 
 
+def test_a_rate_that_is_not_a_share_may_be_negative():
+    growth = Indicator(code="X1", name="营业收入增长率", unit="%", direction="higher", best=None)
+    assert services._observed("-3.2", growth) == -3.2
+    with pytest.raises(InvalidInput):
+        services._observed("-1", Indicator(code="X2", name="办理天数", unit="天", direction="lower"))
+
+
 @pytest.mark.parametrize(("indicator", "value", "accepted"), [
     ("L03", -5, False), ("L03", 150, False), ("L03", 100, True), ("L03", 0, True),  # a 0–100 score
     ("L04", 100.5, False), ("L04", 99.5, True),                                    # a rate whose best is 100 %
