@@ -4,9 +4,12 @@ from typing import Any
 
 from django.urls import reverse
 
+from zhitongche.accounts import scopes
+
 ALL = "*"
-# (label, url name, roles that see it)
-NAV: list[tuple[str, str, tuple[str, ...]]] = [
+# (label, url name, roles that see it — or the name of the permission rule the page itself checks, so that the
+# menu and the page cannot disagree)
+NAV: list[tuple[str, str, tuple[str, ...] | str]] = [
     ("首页", "core:home", (ALL,)),
     ("诉求池", "appeals:pool", ("admin", "bureau")),
     ("超期督办", "appeals:overdue", ("admin", "bureau")),
@@ -25,7 +28,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("提升方案", "assessment:plans", ("admin", "bureau", "leader", "department")),
     ("市场主体", "registry:enterprises", ("admin", "bureau", "leader", "department", "steward")),
     ("项目管家", "registry:stewards", ("admin", "bureau", "leader", "department")),
-    ("管家覆盖率", "registry:coverage", ("admin", "bureau", "leader", "department", "clerk")),
+    ("管家覆盖率", "registry:coverage", "registry.coverage"),
     ("模板导入", "imports:index", ("admin", "department")),
     ("电子证照", "licenses:list", ("admin", "bureau", "leader", "department", "steward", "clerk")),
     ("我的证照", "licenses:mine", ("enterprise",)),
@@ -42,5 +45,5 @@ def nav_for(user: Any) -> list[dict[str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
     role = "admin" if user.is_superuser else user.role
-    return [{"label": label, "url": reverse(name), "name": name}
-            for label, name, roles in NAV if ALL in roles or role in roles]
+    return [{"label": label, "url": reverse(name), "name": name} for label, name, roles in NAV
+            if (scopes.may(user, roles) if isinstance(roles, str) else ALL in roles or role in roles)]
