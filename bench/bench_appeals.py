@@ -136,27 +136,30 @@ def load(pool: mp.pool.Pool, port: int, method: str, paths: list[str], headers: 
     return len(latencies) / seconds, p99
 
 
+def _command(process: Path) -> bytes:
+    try:
+        return process.joinpath("cmdline").read_bytes()
+    except OSError:  # ended meanwhile
+        return b""
+
+
 def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
     """CPU seconds so far of the server (every process of its session), of PostgreSQL's processes (when the server
     runs on this host) and of the client processes, from /proc (Linux; zeros elsewhere)."""
-    server = database = client = 0
+    from bench_import import cpu_of, proc_stat  # beside this script
+
+    server = database = client = 0.0
     for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
-        if not entry.name.isdigit():
+        fields = proc_stat(entry.name) if entry.name.isdigit() else None
+        if fields is None:  # not a process, or ended meanwhile
             continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:  # ended meanwhile
-            continue
-        ticks = int(fields[11]) + int(fields[12])
         if int(fields[3]) == session:
-            server += ticks
+            server += cpu_of(fields)
         elif int(entry.name) in clients:
-            client += ticks
-        elif command.startswith(b"postgres"):
-            database += ticks
-    tick = os.sysconf("SC_CLK_TCK")
-    return server / tick, database / tick, client / tick
+            client += cpu_of(fields)
+        elif _command(entry).startswith(b"postgres"):
+            database += cpu_of(fields)
+    return server, database, client
 
 
 def main() -> int:

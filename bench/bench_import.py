@@ -79,18 +79,27 @@ def used(before: Any, after: Any) -> float:
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (Linux), or None if the process is gone or unknown."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_of(fields: list[str]) -> float:
+    """CPU seconds (user + system) from proc_stat() fields."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def backend_cpu(connection: Any) -> float:
     """CPU seconds so far of this connection's PostgreSQL backend, read from /proc (server on this host), else 0."""
     if connection.vendor != "postgresql":
         return 0.0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        fields = proc_stat(cursor.fetchone()[0])
+    return cpu_of(fields) if fields else 0.0
 
 
 def clear_registry(cursor: Any) -> None:
@@ -139,35 +148,36 @@ def child(engine: str, path: Path, label: str) -> dict:
     admin = User.objects.filter(username="bench_admin").first() or user_create(
         actor="bench", username="bench_admin", role="admin", password="Bench-pass-2026")[0]
     ImportJob.objects.filter(user=admin).delete()
+    figures: dict[str, Any] = {}
     if connection.vendor == "postgresql":
         from zhitongche.imports.bulk import _triggers_skippable
 
         with connection.cursor() as cursor:
-            bulk_checks = _triggers_skippable(cursor, "registry_enterprise") is not None
+            skippable = _triggers_skippable(cursor, "registry_enterprise") is not None
+        figures["foreign_keys"] = "in bulk" if skippable else "per row"  # see imports/bulk.py
     reset_peak()
     backend = backend_cpu(connection)
-    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     job = import_run(job_id=import_create(actor=admin, kind="enterprises", file=path, file_name=path.name).pk)
     seconds = time.perf_counter() - started
     backend = backend_cpu(connection) - backend
-    cpu = tuple(used(before, resource.getrusage(who)) for before, who in zip(
-        cpu, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN), strict=True))
+    importer = used(own, resource.getrusage(resource.RUSAGE_SELF))
+    checker = used(children, resource.getrusage(resource.RUSAGE_CHILDREN))
     peak_mb = peak_rss_mb()
     assert job.status == "done", job.errors[:3]
     started = time.perf_counter()
     again = import_run(job_id=import_create(actor=admin, kind="enterprises", file=path, file_name=path.name).pk)
     reimport = time.perf_counter() - started
-    figures = {"engine": engine, "file": label, "rows": job.total, "created": job.created, "rejected": job.rejected,
+    figures.update({"engine": engine, "file": label, "rows": job.total, "created": job.created, "rejected": job.rejected,
                "import_s": round(seconds, 1), "rows_per_s": round(job.total / seconds),
                "reimport_s": round(reimport, 1), "reimport_created": again.created, "reimport_updated": again.updated,
                "peak_rss_mb": round(peak_mb),
-               # CPU seconds of the import: this process, the forked checker (PostgreSQL), the database server's
+               # CPU seconds of the import: this process, the forked checking process, the database server's
                # backend of this connection (PostgreSQL on this host)
-               **({"foreign_keys": "in bulk" if bulk_checks else "per row"} if connection.vendor == "postgresql" else {}),
-               "cpu_s": {"importer": round(cpu[0], 1), "checker": round(cpu[1], 1), "backend": round(backend, 1)},
-               # PostgreSQL: the forked process that reads and validates (python-calamine holds the sheet there)
-               "peak_rss_checker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
+               "cpu_s": {"importer": round(importer, 1), "checker": round(checker, 1), "backend": round(backend, 1)},
+               # the forked process that reads and validates a big file (python-calamine holds the sheet there)
+               "peak_rss_checker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)})
     if label != "million":
         import openpyxl
 
