@@ -428,11 +428,11 @@ class GuideImport(ImportKind):
             ids.extend(Guide.objects.filter(code__in=chunk).values_list("id", flat=True))
         index.update_after_write(guides=ids)
 
-    def dropdowns(self) -> dict[str, list[str]]:
-        """Levels, and the codes of the city, counties, zones and townships (villages are too many)."""
-        return {"level": list(GuideLevel.labels),
-                "division": list(Division.objects.filter(active=True, level__in=["city", "county", "zone", "township"])
-                                 .exclude(code__endswith="01", level="county").values_list("code", flat=True))}
+    def dropdowns(self) -> dict[str, dict[str, str]]:
+        """Levels, and the codes of the city, counties, zones and townships (villages are too many) with names."""
+        return {"level": dict.fromkeys(GuideLevel.labels, ""),
+                "division": dict(Division.objects.filter(active=True, level__in=["city", "county", "zone", "township"])
+                                 .exclude(code__endswith="01", level="county").values_list("code", "name"))}
 
     def sample_rows(self) -> list[list[str]]:
         """An example row."""

@@ -88,9 +88,10 @@ class ImportKind:
     def finish(self, ctx: Any) -> None:  # noqa: B027 — an optional hook
         """Called inside the transaction after a successful write (summary tables and the like)."""
 
-    def dropdowns(self) -> dict[str, list[str]]:
-        """Column key → the values offered in the template's drop-down (default: the column's choices)."""
-        return {c.key: list(c.choices) for c in self.columns if c.choices}
+    def dropdowns(self) -> dict[str, dict[str, str]]:
+        """Column key → the values offered in the template's drop-down, each with its name when the value is a code
+        (the template's 代码对照 sheet lists them), else "" (default: the column's choices)."""
+        return {c.key: dict.fromkeys(c.choices, "") for c in self.columns if c.choices}
 
     def sample_rows(self) -> list[list[str]]:
         """Example rows shown on the instructions sheet."""

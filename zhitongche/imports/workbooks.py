@@ -10,8 +10,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from zhitongche.regions.models import Department, Division
-
 from .kinds import ImportKind, get_kind
 from .models import ImportJob
 from .reader import open_table
@@ -62,14 +60,11 @@ def template(kind: str) -> bytes:
     return out.getvalue()
 
 
-def _code_names(wb: Workbook, handler: ImportKind, dropdowns: dict[str, list[str]]) -> None:
-    """A sheet 代码对照 naming every division and department code offered in a drop-down (the lists themselves
-    hold bare codes, which is what the cells must contain)."""
-    offered = {code for values in dropdowns.values() for code in values}
-    names = dict(Division.objects.filter(code__in=offered).values_list("code", "name"))
-    names.update(Department.objects.filter(code__in=offered).values_list("code", "name"))
-    rows = [(column.header, code, names[code]) for column in handler.columns
-            for code in dropdowns.get(column.key, []) if code in names]
+def _code_names(wb: Workbook, handler: ImportKind, dropdowns: dict[str, dict[str, str]]) -> None:
+    """A sheet 代码对照 naming every code offered in a drop-down (the lists themselves hold bare codes, which is what
+    the cells must contain)."""
+    rows = [(column.header, code, name) for column in handler.columns
+            for code, name in dropdowns.get(column.key, {}).items() if name]
     if not rows:
         return
     sheet = wb.create_sheet("代码对照")

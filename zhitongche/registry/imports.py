@@ -156,13 +156,13 @@ class EnterpriseImport(ImportKind):
         r = responsibility_of(user)
         return r.everything or bool(r.categories) or r.region is not None
 
-    def dropdowns(self) -> dict[str, list[str]]:
-        """Labels for the coded columns, and the region and township codes of the city."""
+    def dropdowns(self) -> dict[str, dict[str, str]]:
+        """Labels for the coded columns, and the region and township codes of the city with their names."""
         codes = super().dropdowns()
-        codes["region"] = list(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
-                               .exclude(code__endswith="01").values_list("code", flat=True))
-        codes["township"] = list(Division.objects.filter(level=Level.TOWNSHIP, active=True)
-                                 .values_list("code", flat=True))
+        codes["region"] = dict(Division.objects.filter(level__in=[Level.COUNTY, Level.ZONE], active=True)
+                               .exclude(code__endswith="01").values_list("code", "name"))
+        codes["township"] = dict(Division.objects.filter(level=Level.TOWNSHIP, active=True)
+                                 .values_list("code", "name"))
         return codes
 
     def prepare(self, user: Any) -> EnterpriseContext:
@@ -407,11 +407,11 @@ class StewardImport(ImportKind):
         """Department officers (their own department's stewards) and admins."""
         return user.role == Role.DEPARTMENT or is_admin(user)
 
-    def dropdowns(self) -> dict[str, list[str]]:
-        """Department codes and region codes."""
-        return {"department": list(Department.objects.filter(active=True).values_list("code", flat=True)),
-                "region": list(Division.objects.filter(level__in=[Level.CITY, Level.COUNTY, Level.ZONE], active=True)
-                               .exclude(code__endswith="01").values_list("code", flat=True))}
+    def dropdowns(self) -> dict[str, dict[str, str]]:
+        """Department codes and region codes, with their names."""
+        return {"department": dict(Department.objects.filter(active=True).values_list("code", "name")),
+                "region": dict(Division.objects.filter(level__in=[Level.CITY, Level.COUNTY, Level.ZONE], active=True)
+                               .exclude(code__endswith="01").values_list("code", "name"))}
 
     def prepare(self, user: Any) -> StewardContext:
         """Departments, regions and the registered stewards."""
