@@ -253,7 +253,7 @@ def _license_type(code: Any) -> LicenseType:
     return lt
 
 
-def _require_issuer(actor: Any, license_type: LicenseType, action: str, obj: Any = None) -> None:
+def require_issuer(actor: Any, license_type: LicenseType, action: str, obj: Any = None) -> None:
     """Only users of the issuing department act on a type's licences (administrators included: they do not issue)."""
     scopes.require(actor, action, obj if obj is not None else license_type)
     if not issuing_department(actor, license_type):
@@ -317,7 +317,7 @@ def license_issue(
 ) -> License:
     """Issue a licence of a type to an enterprise; only the type's issuing department; nothing written on refusal."""
     license_type = _license_type(type_code)
-    _require_issuer(actor, license_type, "license.issue")
+    require_issuer(actor, license_type, "license.issue")
     enterprise = _holder(holder)
     values = _clean_values(license_type, fields)
     start = valid_from or timezone.now()
@@ -354,7 +354,7 @@ def _locked_for_action(actor: Any, identifier: Any, action: str) -> License:
     from . import selectors
 
     lic = selectors.license_get(user=actor, identifier=identifier, for_update=True)  # 404 outside the caller's scope
-    _require_issuer(actor, lic.license_type, f"license.{action}", lic)
+    require_issuer(actor, lic.license_type, f"license.{action}", lic)
     if lic.status not in TRANSITIONS[action]:
         raise Conflict(f"证照当前状态为「{lic.effective_status_label}」，不能{ACTION_LABELS[action]}",
                        code="invalid_state", details={"status": lic.effective_status()})

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from zhitongche.accounts import scopes
-from zhitongche.core.errors import DomainError, Forbidden, NotFound
+from zhitongche.core.errors import DomainError, NotFound
 from zhitongche.core.htmx import render_page
 
 from . import credentials, identifiers, keys, selectors, services, verification
@@ -266,8 +266,8 @@ def act(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
     lic = selectors.license_get(user=request.user, identifier=identifier)
     if action not in _FORMS:
         raise NotFound()
-    if not issuing_department(request.user, lic.license_type):  # the wrong role hears so before any input check
-        raise Forbidden("只有签发部门可以变更、延续或吊销证照", code="not_issuing_department")
+    # The services' own check, before any input check: the wrong role hears so first.
+    services.require_issuer(request.user, lic.license_type, f"license.{action}", lic)
     form = _action_form(action, lic, request.POST)
     if not form.is_valid():
         return _detail_page(request, lic, form, status=400)
