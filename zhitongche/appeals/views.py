@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError, InvalidInput
+from zhitongche.core.forms import refused_field
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.models import Department
 from zhitongche.regions.selectors import territory_choices
@@ -106,8 +107,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         try:  # codes that exist only in the database (departments, regions, figures) are checked here
             qs = selectors.appeal_list(user=request.user, filters=_filters(form))
         except InvalidInput as exc:
-            field = exc.details.get("field")
-            form.add_error(field if field in form.fields else None, exc.message)
+            form.add_error(refused_field(form, exc), exc.message)
     refused = bool(form.errors)
     if request.GET.get("export") == "xlsx" and not refused:
         return _export(qs)
@@ -175,8 +175,8 @@ def submit(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], category=data["category"], title=data["title"], content=data["content"],
                 files=request.FILES.getlist("files"))
         except DomainError as exc:
-            field = exc.details.get("field")
-            if field in form.fields and exc.status != 403:  # said beside its field (the enterprise's code, say)
+            field = refused_field(form, exc)
+            if field and exc.status != 403:  # said beside its field (the enterprise's code, say)
                 form.add_error(field, exc.message)
                 status = 400
             else:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError, InvalidInput, NotFound
+from zhitongche.core.forms import refused_field
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.models import Division
 
@@ -108,8 +109,7 @@ def system_detail(request: HttpRequest, code: str) -> HttpResponse:
         try:
             indicator = services.indicator_add(actor=user, system=system, data=form.cleaned_data)
         except InvalidInput as exc:
-            form.add_error(exc.details.get("field") if exc.details.get("field") in form.fields else None,
-                           exc.message)
+            form.add_error(refused_field(form, exc), exc.message)
         else:
             note = "（体系已有考核结果，已生成新版本）" if indicator.system_id != system.pk else ""
             messages.success(request, f"已添加指标 {indicator.code}{note}")
@@ -139,8 +139,7 @@ def indicator_edit(request: HttpRequest, code: str, indicator: str) -> HttpRespo
         try:
             changed = services.indicator_update(actor=user, system=system, code=node.code, data=form.cleaned_data)
         except InvalidInput as exc:
-            form.add_error(exc.details.get("field") if exc.details.get("field") in form.fields else None,
-                           exc.message)
+            form.add_error(refused_field(form, exc), exc.message)
         else:
             messages.success(request, f"已修改指标 {changed.code}（体系第 {changed.system.version} 版）")
             return redirect("assessment:system", code=system.code)
@@ -184,8 +183,7 @@ def observations(request: HttpRequest) -> HttpResponse:
         try:
             services.observation_set(actor=user, system=system, **form.cleaned_data)
         except InvalidInput as exc:
-            field = exc.details.get("field")
-            form.add_error(field if field in form.fields else None, exc.message)
+            form.add_error(refused_field(form, exc), exc.message)
         else:
             messages.success(request, "观测值已保存")
             return redirect(f"{reverse('assessment:observations')}?system={system.code}")

@@ -1,6 +1,14 @@
-"""Forms of the shell pages."""
+"""Forms of the shell pages, and what every page's form shares."""
 
 from django import forms
+
+from .errors import DomainError
+
+
+def refused_field(form: forms.Form, exc: DomainError) -> str | None:
+    """The field of `form` a service's refusal names (its details["field"]), to show the message beside; or None."""
+    field = exc.details.get("field")
+    return field if field in form.fields else None
 
 
 class AuditFilterForm(forms.Form):

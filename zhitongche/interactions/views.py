@@ -13,6 +13,7 @@ from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.appeals.models import Appeal
 from zhitongche.core.errors import DomainError, InvalidInput, NotFound
+from zhitongche.core.forms import refused_field
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
@@ -97,8 +98,8 @@ def record(request: HttpRequest) -> HttpResponse:
             row = services.interaction_record(actor=user, enterprise=data["enterprise"], kind=data["kind"],
                                               content=data["content"], appeal_id=appeal_id)
         except DomainError as exc:
-            field = exc.details.get("field")
-            if field in form.fields:  # said beside its field
+            field = refused_field(form, exc)
+            if field:  # said beside its field
                 form.add_error(field, exc.message)
                 status = 400
             else:
