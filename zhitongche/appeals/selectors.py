@@ -6,6 +6,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,26 +50,37 @@ def overdue_q(now: datetime.datetime | None = None) -> Q:
     return Q(overdue=True) | Q(stage__in=RUNNING_STAGES, due_at__lt=now or timezone.now())
 
 
-# Each figure of the statistics is a filter, so every number links to the appeals behind it.
+# Each figure of the statistics is a filter, so every number links to the appeals behind it: its Chinese name and
+# its filter (of the moment `now`, for the overdue one).
+FIGURES: dict[str, tuple[str, Callable[[datetime.datetime | None], Q]]] = {
+    "all": ("全部诉求", lambda now: Q()),
+    "dispatched": ("已交办", lambda now: Q(dispatched_at__isnull=False)),
+    "signed_on_time": ("按时签收（响应率的分子）", lambda now: Q(
+        signed_at__isnull=False, sign_due_at__isnull=False, signed_at__lte=F("sign_due_at"))),
+    "replied": ("已反馈", lambda now: Q(replied_at__isnull=False)),
+    "resolved_confirmed": ("解决并经回访确认（解决率的分子）",
+                           lambda now: Q(replied_at__isnull=False, resolved=True, confirmed=True)),
+    "rated": ("已评价", lambda now: ~Q(rating="")),
+    "satisfied": ("满意（满意率的分子）", lambda now: Q(rating__in=SATISFIED_RATINGS)),
+    "overdue": ("超期", overdue_q),
+    "handled": ("已计算办理用时", lambda now: Q(handling_days__isnull=False)),
+    "escalated": ("被督办", lambda now: Q(escalated=True)),
+}
+STAT_FIGURES = tuple(FIGURES)
+
+
+def _figure_stage(figure: str) -> str | None:
+    """The stage of a per-stage figure (`stage:<stage>`), else None."""
+    return figure[6:] if figure.startswith("stage:") and figure[6:] in Stage.values else None
+
+
 def figure_q(figure: str, now: datetime.datetime | None = None) -> Q:
     """The filter behind one figure of the statistics (`stage:<stage>` for the per-stage counts)."""
-    if figure.startswith("stage:") and figure[6:] in Stage.values:
-        return Q(stage=figure[6:])
-    figures = {
-        "all": Q(),
-        "dispatched": Q(dispatched_at__isnull=False),
-        "signed_on_time": Q(signed_at__isnull=False, sign_due_at__isnull=False, signed_at__lte=F("sign_due_at")),
-        "replied": Q(replied_at__isnull=False),
-        "resolved_confirmed": Q(replied_at__isnull=False, resolved=True, confirmed=True),
-        "rated": ~Q(rating=""),
-        "satisfied": Q(rating__in=SATISFIED_RATINGS),
-        "overdue": overdue_q(now),
-        "handled": Q(handling_days__isnull=False),
-        "escalated": Q(escalated=True),
-    }
-    if figure not in figures:
+    if stage := _figure_stage(figure):
+        return Q(stage=stage)
+    if figure not in FIGURES:
         raise InvalidInput(f"未知统计口径 {figure}", code="invalid_figure", details={"field": "figure"})
-    return figures[figure]
+    return FIGURES[figure][1](now)
 
 
 @dataclass
@@ -447,19 +459,11 @@ def duplicate_hint(*, user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- figures
 
-FIGURE_LABELS = {
-    "all": "全部诉求", "dispatched": "已交办", "signed_on_time": "按时签收（响应率的分子）", "replied": "已反馈",
-    "resolved_confirmed": "解决并经回访确认（解决率的分子）", "rated": "已评价", "satisfied": "满意（满意率的分子）",
-    "overdue": "超期", "handled": "已计算办理用时", "escalated": "被督办",
-}
-STAT_FIGURES = tuple(FIGURE_LABELS)
-
-
 def figure_label(figure: str) -> str:
     """The Chinese name of a figure of the statistics (a stage figure by its stage), or the code itself."""
-    if figure.startswith("stage:") and figure[6:] in Stage.values:
-        return f"处于「{Stage(figure[6:]).label}」阶段"
-    return FIGURE_LABELS.get(figure, figure)
+    if stage := _figure_stage(figure):
+        return f"处于「{Stage(stage).label}」阶段"
+    return FIGURES[figure][0] if figure in FIGURES else figure
 
 
 def _rate(num: int, den: int) -> float | None:
