@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from zhitongche.core.calendar import SHANGHAI, CalendarUnavailable, end_of_day, is_working_day
 from zhitongche.regions.models import Department
 from zhitongche.registry.models import Assignment, Enterprise
 
+from .deadlines import dispatch_deadlines
 from .models import (
     CONTENT_MAX,
     REPLY_DAYS,
@@ -229,17 +231,19 @@ def _handle(a: dict[str, Any], ev: list[tuple[Any, ...]], rng: random.Random, wd
         a.update(stage=Stage.HANDLING, signed_at=sign_at)
         ev.append((pk, Action.SIGN, "主办部门", sign_at, Stage.DISPATCHED, Stage.HANDLING, "", {}))
         t = sign_at
-    if rng.random() < 0.04:
-        a["escalated"] = True
-        ev.append((pk, Action.ESCALATE, "营商局", t + datetime.timedelta(hours=4), a["stage"], a["stage"], "请加快办理", {}))
-    late = rng.random() < 0.1
-    reply_at = (due + datetime.timedelta(days=rng.uniform(0.5, 6)) if late
+    # Signed after the reply deadline (a late sign of a one-day appeal), the reply is late too.
+    late = rng.random() < 0.1 or due <= t
+    reply_at = (max(due, t) + datetime.timedelta(days=rng.uniform(0.5, 6)) if late
                 else t + (due - t) * rng.uniform(0.2, 0.95))
+    if rng.random() < 0.04:  # 督办 while the department still has it
+        a["escalated"] = True
+        ev.append((pk, Action.ESCALATE, "营商局", t + (min(reply_at, now) - t) * rng.uniform(0.1, 0.9),
+                   a["stage"], a["stage"], "请加快办理", {}))
     if reply_at > now:
         if due < now:
             a["overdue"] = True
-            ev.append((pk, Action.OVERDUE, "期限巡检", due + datetime.timedelta(minutes=10), a["stage"], a["stage"],
-                       "已超过办理期限", {}))
+            ev.append((pk, Action.OVERDUE, "期限巡检", max(due, t) + datetime.timedelta(minutes=10), a["stage"],
+                       a["stage"], "已超过办理期限", {}))
         return
     resolved = rng.random() < 0.9
     a.update(stage=Stage.REPLIED, replied_at=reply_at, resolved=resolved, overdue=late,
@@ -328,12 +332,18 @@ def _small_for_demo_users() -> dict[str, int]:
     reopened = new(13)
     walk(reopened, Stage.REVISITED)
     services.appeal_evaluate(actor=owner, appeal_id=reopened.pk, rating=Rating.DISSATISFIED, comment="只解决了一部分")
-    # One handling appeal whose deadline has passed (demo data may set times directly).
+    # One handling appeal whose deadline has passed: its whole history moved a week back (demo data may set
+    # times directly), the deadlines counted again from the earlier dispatch.
     late = Appeal.objects.filter(enterprise=ent, stage=Stage.HANDLING, category="urgent").first()
     if late:
-        past = timezone.now() - datetime.timedelta(days=2)
-        Appeal.objects.filter(pk=late.pk).update(due_at=past, dispatched_at=past - datetime.timedelta(days=3),
-                                                 sign_due_at=past - datetime.timedelta(days=2))
+        week = datetime.timedelta(days=7)
+        AppealEvent.objects.filter(appeal=late).update(at=F("at") - week)
+        Appeal.objects.filter(pk=late.pk).update(**{f: F(f) - week for f in (
+            "submitted_at", "accepted_at", "dispatched_at", "signed_at", "updated_at")})
+        late.refresh_from_db()
+        assert late.dispatched_at is not None  # noqa: S101 — walked to handling above
+        sign_due, due = dispatch_deadlines(late.category, late.dispatched_at)
+        Appeal.objects.filter(pk=late.pk).update(sign_due_at=sign_due, due_at=due)
         services.sweep_deadlines()
     escalate = Appeal.objects.filter(enterprise=ent, stage=Stage.DISPATCHED).first()
     if escalate:

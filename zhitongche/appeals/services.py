@@ -113,7 +113,10 @@ def _lock(actor: Any, appeal_id: int, action: str) -> Appeal:
 def _commit(appeal: Appeal, *, actor: Any, action: str, before: dict[str, Any], stage_from: str,
             fields: Iterable[str], note: str = "", data: dict[str, Any] | None = None,
             at: datetime.datetime | None = None) -> AppealEvent:
-    """Save the changed fields, append the event row and the audit row (inside the caller's transaction)."""
+    """Save the changed fields, append the event row and the audit row (inside the caller's transaction).
+
+    `at` is the moment the action stamps on the appeal (its `dispatched_at`, `signed_at`, …), so that the timeline
+    shows the same time."""
     appeal.save(update_fields=[*fields, "updated_at"])
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
     event = AppealEvent.objects.create(
@@ -238,7 +241,7 @@ def appeal_accept(*, actor: Any, appeal_id: int, note: str = "") -> Appeal:
         before, stage_from = audit.snapshot(appeal, AUDITED), appeal.stage
         appeal.stage, appeal.accepted_at = Stage.ACCEPTED, timezone.now()
         _commit(appeal, actor=actor, action=Action.ACCEPT, before=before, stage_from=stage_from,
-                fields=["stage", "accepted_at"], note=note)
+                fields=["stage", "accepted_at"], note=note, at=appeal.accepted_at)
     return appeal
 
 
@@ -250,7 +253,7 @@ def appeal_reject(*, actor: Any, appeal_id: int, reason: str) -> Appeal:
         before, stage_from = audit.snapshot(appeal, AUDITED), appeal.stage
         appeal.stage, appeal.closed_at = Stage.REJECTED, timezone.now()
         _commit(appeal, actor=actor, action=Action.REJECT, before=before, stage_from=stage_from,
-                fields=["stage", "closed_at"], note=reason)
+                fields=["stage", "closed_at"], note=reason, at=appeal.closed_at)
         notify(enterprise_side_user_ids(appeal.enterprise_id), kind="rejected", appeal=appeal,
                message=f"诉求 {appeal.number} 不予受理：{reason[:100]}")
     return appeal
@@ -293,7 +296,7 @@ def appeal_dispatch(*, actor: Any, appeal_id: int, lead_department: str, co_depa
                 fields=["stage", "lead_department", "dispatched_at", "sign_due_at", "due_at", "signed_at",
                         "overdue", "reminded_80", "reminded_due"],
                 note=note, data={"lead_department": lead, "co_departments": co,
-                                 "sign_due_at": sign_due.isoformat(), "due_at": due.isoformat()})
+                                 "sign_due_at": sign_due.isoformat(), "due_at": due.isoformat()}, at=now)
         notify(department_user_ids(lead_dept.pk), kind="dispatched", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（主办），请于 {sign_due:%m月%d日} 前签收、{due:%m月%d日} 前反馈")
         notify(department_user_ids(*(d.pk for d in co_depts)), kind="dispatched_co", appeal=appeal,
@@ -309,7 +312,7 @@ def appeal_sign(*, actor: Any, appeal_id: int) -> Appeal:
         appeal.stage, appeal.signed_at = Stage.HANDLING, timezone.now()
         on_time = appeal.sign_due_at is not None and appeal.signed_at <= appeal.sign_due_at
         _commit(appeal, actor=actor, action=Action.SIGN, before=before, stage_from=stage_from,
-                fields=["stage", "signed_at"], data={"on_time": on_time})
+                fields=["stage", "signed_at"], data={"on_time": on_time}, at=appeal.signed_at)
     return appeal
 
 
@@ -387,7 +390,8 @@ def appeal_revisit(*, actor: Any, appeal_id: int, confirmed: bool, note: str = "
         before, stage_from = audit.snapshot(appeal, AUDITED), appeal.stage
         appeal.stage, appeal.revisited_at, appeal.confirmed = Stage.REVISITED, timezone.now(), confirmed
         _commit(appeal, actor=actor, action=Action.REVISIT, before=before, stage_from=stage_from,
-                fields=["stage", "revisited_at", "confirmed"], note=note, data={"confirmed": confirmed})
+                fields=["stage", "revisited_at", "confirmed"], note=note, data={"confirmed": confirmed},
+                at=appeal.revisited_at)
     return appeal
 
 
