@@ -8,7 +8,7 @@ Run: python bench/bench_appeals.py [--seconds S] [--appeals N] [--database-url U
    for the whole city, one year, one district and one department — goal ≤ 150 ms.
 3. HTTP: starts `ztc serve` (gunicorn, 2 workers) with bench/appeals_http/settings.py, which adds
    /bench/hello (the hello world) beside the product, then runs, interleaved in rounds in the same run,
-   hello, appeal detail reads (bureau, with dispatch suggestions; enterprise) and action posts (督办,
+   hello, two floors (the hello world behind the API's token; one audited write: bench/appeals_http/urls.py), appeal detail reads (bureau, with dispatch suggestions; enterprise) and action posts (督办,
    a repeatable action that writes the appeal, an event, an audit row and notifications, on a different
    open appeal each time) from 4 client processes, and prints requests/s and p99 and their ratios to
    hello (goal ≥ 50 % of the rate, p99 ≤ 2×), with the CPU each request cost the server, the database server
@@ -145,7 +145,8 @@ def _command(process: Path) -> bytes:
 
 def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
     """CPU seconds so far of the server (every process of its session), of PostgreSQL's processes (when the server
-    runs on this host) and of the client processes, from /proc (Linux; zeros elsewhere)."""
+    runs on this host) and of the client processes, from /proc (Linux; zeros elsewhere). The server's and
+    PostgreSQL's include the processes they have reaped, so that a backend ending meanwhile is still counted."""
     from bench_import import cpu_of, proc_stat  # beside this script
 
     server = database = client = 0.0
@@ -154,11 +155,11 @@ def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
         if fields is None:  # not a process, or ended meanwhile
             continue
         if int(fields[3]) == session:
-            server += cpu_of(fields)
+            server += cpu_of(fields, ended_children=True)
         elif int(entry.name) in clients:
             client += cpu_of(fields)
         elif _command(entry).startswith(b"postgres"):
-            database += cpu_of(fields)
+            database += cpu_of(fields, ended_children=True)
     return server, database, client
 
 
@@ -209,6 +210,9 @@ def main() -> int:
         # events during the run and the figure would measure that timeline rather than the action.
         cases = {
             "hello": ("GET", ["/bench/hello"], {"Host": "127.0.0.1"}, None),
+            "floor: hello with a token": ("GET", ["/bench/hello-token"], owner, None),
+            "floor: one audited write": ("POST", ["/bench/write"], post, b"{}"),
+            "floor: one row, hand-written SQL": ("POST", ["/bench/write-sql"], post, b"{}"),
             "detail (bureau, with suggestions)": ("GET", [f"/api/v1/appeals/{tokens['mine']}"], bureau, None),
             "detail (enterprise)": ("GET", [f"/api/v1/appeals/{tokens['mine']}"], owner, None),
             "action post (escalate)": ("POST", [f"/api/v1/appeals/{pk}/actions/escalate" for pk in tokens["open"]],

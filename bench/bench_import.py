@@ -87,9 +87,11 @@ def proc_stat(pid: int | str) -> list[str] | None:
         return None
 
 
-def cpu_of(fields: list[str]) -> float:
-    """CPU seconds (user + system) from proc_stat() fields."""
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_of(fields: list[str], *, ended_children: bool = False) -> float:
+    """CPU seconds (user + system) from proc_stat() fields; with `ended_children`, also that of the children it
+    has reaped (a PostgreSQL backend that exits passes its CPU on to the postmaster's count)."""
+    used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if ended_children else 0)
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def backend_cpu(connection: Any) -> float:
