@@ -355,13 +355,19 @@ def _locked_for_action(actor: Any, identifier: Any, action: str) -> License:
 
     lic = selectors.license_get(user=actor, identifier=identifier, for_update=True)  # 404 outside the caller's scope
     require_issuer(actor, lic.license_type, f"license.{action}", lic)
+    require_state(lic, action)
+    return lic
+
+
+def require_state(lic: License, action: str) -> None:
+    """Refuse (409 `invalid_state`) an action the licence's state does not allow: the transition table, and no
+    change of an expired licence."""
     if lic.status not in TRANSITIONS[action]:
         raise Conflict(f"证照当前状态为「{lic.effective_status_label}」，不能{ACTION_LABELS[action]}",
                        code="invalid_state", details={"status": lic.effective_status()})
     if action == "change" and lic.effective_status() != LicenseStatus.ACTIVE:
         raise Conflict("证照已过期，请办理延续（renew）而不是变更", code="invalid_state",
                        details={"status": lic.effective_status()})
-    return lic
 
 
 ACTION_LABELS = {"change": "变更", "renew": "延续", "revoke": "吊销"}

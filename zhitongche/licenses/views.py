@@ -269,10 +269,12 @@ def act(request: HttpRequest, identifier: str, action: str) -> HttpResponse:
     # The services' own check, before any input check: the wrong role hears so first.
     services.require_issuer(request.user, lic.license_type, f"license.{action}", lic)
     form = _action_form(action, lic, request.POST)
-    if not form.is_valid():
-        return _detail_page(request, lic, form, status=400)
-    data = form.cleaned_data
     try:
+        # Before the input: a licence that is no longer active has no such form on its page to show errors in.
+        services.require_state(lic, action)
+        if not form.is_valid():
+            return _detail_page(request, lic, form, status=400)
+        data = form.cleaned_data
         if action == "change":
             new = services.license_change(actor=request.user, identifier=lic.identifier, fields=form.values(),
                                           valid_until=data.get("valid_until"), note=data.get("note", ""))

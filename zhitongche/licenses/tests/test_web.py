@@ -67,6 +67,11 @@ def test_list_filters_and_detail_actions(issue, issuer):
     client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": "违法经营"})
     again = client.post(f"/licenses/{second.identifier}/revoke", {"revoke-reason": "重复吊销"}, follow=True)
     assert again.redirect_chain and "不能吊销" in again.content.decode()  # the refusal is said, not swallowed
+    # Invalid input for a licence revoked since its page was shown: the state is said (there is no form left to
+    # show the input's errors in), and nothing changes.
+    stale = client.post(f"/licenses/{second.identifier}/change", {"change-valid_until": "明年"}, follow=True)
+    assert stale.redirect_chain and "不能变更" in stale.content.decode()
+    assert not License.objects.filter(previous=second).exists()
     assert License.objects.get(pk=second.pk).status == "revoked"
     revoked_list = client.get("/licenses/", {"status": "revoked"}).content.decode()
     assert second.identifier in revoked_list and new.identifier not in revoked_list
