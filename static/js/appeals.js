@@ -21,6 +21,36 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  function trendChart(id, trend) {
+    // Appeals per month as bars (right axis), the three rates as lines (left axis); a point opens its list.
+    var el = document.getElementById(id);
+    if (!el || typeof echarts === "undefined" || !trend.months.length) { return; }
+    var months = trend.months;
+    var chart = echarts.init(el);
+    var series = [{ name: "诉求数", type: "bar", yAxisIndex: 1, itemStyle: { color: "#c9d8ea" },
+                    data: months.map(function (m) { return m.total; }) }];
+    var colors = ["#0b5cad", "#1a7f37", "#b35900"];
+    trend.rates.forEach(function (label, i) {
+      series.push({ name: label, type: "line", yAxisIndex: 0, connectNulls: false, itemStyle: { color: colors[i] },
+                    data: months.map(function (m) { return m.rates[i].percent; }) });
+    });
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 48, right: 56, top: 40, bottom: 40 },
+      xAxis: { type: "category", data: months.map(function (m) { return m.month; }) },
+      yAxis: [{ type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+              { type: "value", axisLabel: { formatter: "{value}" }, splitLine: { show: false } }],
+      series: series
+    });
+    chart.on("click", function (params) {
+      var m = months[params.dataIndex];
+      var link = params.seriesIndex === 0 ? m.link : m.rates[params.seriesIndex - 1].link;
+      if (link) { window.location.href = link; }
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function charts() {
     var node = document.getElementById("appeal-chart-data");
     if (!node) { return; }
@@ -30,6 +60,7 @@
     barChart("chart-rates", data.rates.map(function (r) { return r.label; }),
       data.rates.map(function (r) { return r.percent === null ? 0 : r.percent; }),
       data.rates.map(function (r) { return r.link; }), "%");
+    trendChart("chart-trend", data.trend);
   }
 
   function dispatchPicker() {

@@ -276,10 +276,10 @@ class StatsOut(Schema):
 
 
 def stats_links(stats: dict[str, Any]) -> dict[str, str]:
-    """Web list URLs behind each count and each stage count of `stats`, over the same period and scope."""
+    """Web list URLs behind each count (and each stage count) of `stats`, over the same period and scope."""
     base = {k: stats[k] for k in ("from", "to", "region", "department") if stats[k]}
     url = reverse("appeals:list")
-    names = [*stats["counts"], *(f"stage:{s}" for s in stats["stages"])]
+    names = [*stats["counts"], *(f"stage:{s}" for s in stats.get("stages", ()))]
     return {name: f"{url}?{urlencode({**base, 'figure': name})}" for name in names}
 
 
@@ -290,3 +290,36 @@ def appeal_stats(request: HttpRequest, query: Query[StatsQuery]) -> dict:
     stats = selectors.appeal_stats(user=acting_user(request), date_from=query.date_from, date_to=query.date_to,
                                    region=query.region, department=query.department)
     return {**stats, "links": stats_links(stats)}
+
+
+class TrendMonthOut(Schema):
+    month: str = Field(description="YYYY-MM（北京时间）")
+    date_from: datetime.date = Field(alias="from")
+    date_to: datetime.date = Field(alias="to")
+    total: int
+    counts: dict[str, int]
+    rates: RatesOut
+    links: dict[str, str] = Field(description="每个数字背后的诉求列表")
+
+
+class TrendOut(Schema):
+    date_from: datetime.date = Field(alias="from")
+    date_to: datetime.date = Field(alias="to")
+    region: str | None
+    department: str | None
+    months: list[TrendMonthOut]
+
+
+def trend_links(trend: dict[str, Any]) -> dict[str, Any]:
+    """`trend` with each month's list URLs behind its counts (the month's days, the trend's region and department)."""
+    scope = {"region": trend["region"], "department": trend["department"]}
+    return {**trend, "months": [{**m, "links": stats_links({**m, **scope})} for m in trend["months"]]}
+
+
+@router.get("/stats/appeals/monthly", response=TrendOut, by_alias=True, summary="诉求办理统计按月趋势")
+def appeal_trend(request: HttpRequest, query: Query[StatsQuery]) -> dict:
+    """The counts behind the three rates and the rates per month of submission: the last 12 months without `from`,
+    at most the last 60 months of the period; each month's figures are those `/stats/appeals` gives for it."""
+    trend = selectors.appeal_trend(user=acting_user(request), date_from=query.date_from, date_to=query.date_to,
+                                   region=query.region, department=query.department)
+    return trend_links(trend)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -470,6 +470,15 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def _rates(counts: dict[str, int]) -> dict[str, float | None]:
+    """The three rates of CONTRACT.md §5 from the counts of their figures."""
+    return {
+        "response": _rate(counts["signed_on_time"], counts["dispatched"]),
+        "resolution": _rate(counts["resolved_confirmed"], counts["replied"]),
+        "satisfaction": _rate(counts["satisfied"], counts["rated"]),
+    }
+
+
 def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                  region: str = "", department: str = "") -> dict[str, Any]:
     """The three rates of CONTRACT.md §5, counts per stage, overdue count and average handling time over the
@@ -496,12 +505,57 @@ def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: 
         "from": date_from, "to": date_to, "region": region or None, "department": department or None,
         "total": row["all"],
         "counts": {name: row[name] for name in STAT_FIGURES},
-        "rates": {
-            "response": _rate(row["signed_on_time"], row["dispatched"]),
-            "resolution": _rate(row["resolved_confirmed"], row["replied"]),
-            "satisfaction": _rate(row["satisfied"], row["rated"]),
-        },
+        "rates": _rates(row),
         "stages": {stage: per_stage.get(stage, 0) for stage in Stage.values},
         "overdue": row["overdue"],
         "avg_handling_working_days": round(float(avg), 2) if avg is not None else None,
     }
+
+
+# The figures of the monthly trend: the appeals, and the numerators and denominators of the three rates.
+TREND_FIGURES = ("all", "dispatched", "signed_on_time", "replied", "resolved_confirmed", "rated", "satisfied")
+TREND_MONTHS = 12  # without a start date: the last twelve months
+TREND_MONTHS_MAX = 60
+
+
+def _month_start(day: datetime.date, back: int = 0) -> datetime.date:
+    """The first day of the month `back` months before the month of `day`."""
+    months = day.year * 12 + day.month - 1 - back
+    return datetime.date(months // 12, months % 12 + 1, 1)
+
+
+def trend_period(date_from: datetime.date | None, date_to: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+    """The period a monthly trend covers: as asked, the last TREND_MONTHS months up to `date_to` (or today) when
+    there is no start, and never more than the last TREND_MONTHS_MAX months of it."""
+    last = date_to or timezone.localdate()
+    earliest = _month_start(last, TREND_MONTHS_MAX - 1)
+    first = max(date_from, earliest) if date_from else _month_start(last, TREND_MONTHS - 1)
+    return first, last
+
+
+def appeal_trend(*, user: Any, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                 region: str = "", department: str = "") -> dict[str, Any]:
+    """Per calendar month of submission (Asia/Shanghai), the counts behind the three rates and the rates, over the
+    appeals the user may see, in trend_period(); each month is the same figure `appeal_stats` gives for it."""
+    scopes.require(user, "appeal.stats")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("起始日期不能晚于结束日期", code="invalid_period", details={"field": "from"})
+    first, last = trend_period(date_from, date_to)
+    span = (last.year - first.year) * 12 + last.month - first.month
+    months = [_month_start(last, back) for back in range(span, -1, -1)]
+    filters = AppealFilters(date_from=first, date_to=last, region=region, department=department)
+    qs = apply_filters(scopes.visible(user, Appeal.objects.all()), filters).order_by()
+    # One pass: each row's month is the first of the following months' starts that it precedes.
+    month = Case(*(When(submitted_at__lt=_day_start(m), then=Value(i)) for i, m in enumerate(months[1:])),
+                 default=Value(len(months) - 1))
+    now = timezone.now()
+    counted = qs.annotate(month=month).values("month").annotate(
+        **{name: Count("id", filter=figure_q(name, now)) for name in TREND_FIGURES})
+    rows: dict[int, dict[str, Any]] = {row["month"]: dict(row) for row in counted}
+    out = []
+    for i, start in enumerate(months):
+        counts = {name: rows[i][name] if i in rows else 0 for name in TREND_FIGURES}
+        end = _month_start(start, -1) - datetime.timedelta(days=1)
+        out.append({"month": f"{start:%Y-%m}", "from": max(start, first), "to": min(end, last),
+                    "total": counts["all"], "counts": counts, "rates": _rates(counts)})
+    return {"from": first, "to": last, "region": region or None, "department": department or None, "months": out}

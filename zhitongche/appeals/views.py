@@ -23,7 +23,7 @@ from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
 
 from . import selectors, services
-from .api import stats_links
+from .api import stats_links, trend_links
 from .forms import ListFilterForm, StatsForm, SubmitForm
 from .models import REPLY_DAYS, Action, Category, Rating, Stage
 
@@ -309,12 +309,25 @@ def stats(request: HttpRequest) -> HttpResponse:
     for r in rates:
         r.update(num_count=result["counts"][r["num"]], den_count=result["counts"][r["den"]],
                  num_link=links[r["num"]], den_link=links[r["den"]],
-                 percent=None if r["value"] is None else round(r["value"] * 100, 1))
+                 percent=_percent(r["value"]))
+    trend = trend_links(selectors.appeal_trend(user=request.user, date_from=date_from, date_to=date_to,
+                                               region=data.get("region") or "", department=data.get("department") or ""))
+    months = [{"month": m["month"], "total": m["total"], "link": m["links"]["all"],
+               "rates": [{"key": r["key"], "percent": _percent(m["rates"][r["key"]]), "num": m["counts"][r["num"]],
+                          "den": m["counts"][r["den"]], "link": m["links"][r["num"]], "den_link": m["links"][r["den"]]}
+                         for r in rates]}
+              for m in trend["months"]]
     chart = {"stages": stages, "rates": [{"label": r["label"], "percent": r["percent"], "link": r["num_link"]}
-                                         for r in rates]}
+                                         for r in rates],
+             "trend": {"rates": [r["label"] for r in rates], "months": months}}
     return render(request, "appeals/stats.html", {
         "form": form, "stats": result, "links": links, "stages": stages, "rates": rates, "chart": chart,
+        "trend": trend, "months": months,
     })
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
 
 
 @login_required
