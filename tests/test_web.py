@@ -19,6 +19,14 @@ def test_home_requires_login(db, client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+def test_pages_name_the_apps_own_icon(db, client):
+    from django.contrib.staticfiles import finders
+
+    # Without it every browser asks for /favicon.ico first, a 404 in the log of each new visitor.
+    assert 'rel="icon" href="/static/img/favicon.svg"' in client.get("/accounts/login/").content.decode()
+    assert finders.find("img/favicon.svg")
+
+
 def test_login_to_home_shows_real_counts(make_user, client):
     make_user("bureau", username="officer")
     response = client.post("/accounts/login/", {"username": "officer", "password": PASSWORD}, follow=True)
