@@ -10,12 +10,10 @@ a stale *clear* bit would be wrong, so every copy is checked against commits of 
 
 - SQLite: `PRAGMA data_version` changes on this connection whenever another connection commits; then the lists'
   `revision` values are read again (one small query) and the lists whose revision moved are dropped.
-- PostgreSQL: a bit change sends `NOTIFY ztc_status_lists` with its transaction; each process keeps one extra
-  connection listening, polls its socket (no thread, no query) before trusting a copy, and reads the revisions
-  again when anything arrived, and at least every CHECK_EVERY seconds. The server passes a notification on just
-  after the commit (on the project's machine: already readable when the commit returned in 289 of 300 tries, else
-  within 23 µs). A listener must hear its own test notification when it connects (behind a transaction-pooling
-  proxy it would not); while there is none, `current()` answers False and the verifier reads the row, as before.
+- PostgreSQL: a bit change sends `NOTIFY ztc_status_lists` with its transaction; the process's listener
+  (core/listen.py) is asked before trusting a copy, and the revisions are read again when anything arrived, and
+  at least every CHECK_EVERY seconds. While there is no listener, `current()` answers False and the verifier reads
+  the row, as before.
 - Any other engine: never trusted.
 
 A check vouches for the copy for FRESH_FOR (1 ms): a verification within that time of the last successful check
@@ -30,16 +28,15 @@ The writing process sets the bit in its own copy at once (`noted`), so it sees i
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
 import os
-import select
 import threading
 import time
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from zhitongche.core import listen
 
 from . import vc
 from .models import StatusList
@@ -47,13 +44,11 @@ from .models import StatusList
 CHANNEL = "ztc_status_lists"
 CHECK_EVERY = 30.0
 FRESH_FOR = 0.001
-RETRY_AFTER = 10.0
-RETRY_AT_MOST_EVERY = 600.0  # a listener that keeps failing (say behind pgbouncer) is retried ever less often
 _TABLE = StatusList._meta.db_table
 _REVISIONS_SQL = f"SELECT id, revision FROM {_TABLE}"  # noqa: S608
 _BITS_SQL = f"SELECT bits, revision FROM {_TABLE} WHERE id = %s"  # noqa: S608
 
-log = logging.getLogger(__name__)
+listen.register(CHANNEL)
 
 
 class _Copy:
@@ -64,9 +59,7 @@ class _Copy:
         self.revisions: dict[int, int] = {}
         self.sqlite_conn: Any = None  # the SQLite connection whose data_version was last read
         self.data_version: Any = None
-        self.watch: _Watch | None = None
-        self.watch_failed_at = -RETRY_AFTER
-        self.watch_failures = 0  # failed attempts to listen in a row: each doubles the wait before the next
+        self.mark: tuple[int, int] | None = None  # what the listener had heard when the revisions were last read
         self.checked_at = 0.0
         self.vouched_at = -FRESH_FOR  # when current() last answered True
         # Moves with every reload: bits read before a reload may be stale and are not kept.
@@ -78,49 +71,11 @@ _copy = _Copy()
 
 
 def _after_fork() -> None:
-    # A fresh copy: the parent's listener is the parent's (psycopg closes a connection only in the process that
-    # opened it, so dropping it here is safe).
     global _copy
     _copy = _Copy()
 
 
 os.register_at_fork(after_in_child=_after_fork)
-
-
-class _Watch:
-    """A PostgreSQL connection listening on CHANNEL."""
-
-    def __init__(self, db: Any) -> None:
-        params = db.get_connection_params()
-        # A listener whose peer vanished silently would never hear again: keepalives notice it.
-        params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3, connect_timeout=2)
-        self.conn = db.Database.connect(**params, autocommit=True)
-        try:
-            self.conn.execute(f"LISTEN {CHANNEL}")
-            # A listener that cannot hear its own notification (behind a transaction-pooling proxy) is no listener.
-            self.conn.execute("SELECT pg_notify(%s, 'probe')", [CHANNEL])
-            if not list(self.conn.notifies(timeout=1, stop_after=1)):
-                raise OSError("status list listener did not hear its own notification")
-        except BaseException:
-            self.close()
-            raise
-        self.poll = select.poll()
-        self.poll.register(self.conn.fileno(), select.POLLIN)
-
-    def heard(self) -> bool:
-        """Whether a notification arrived since the last call; raises OSError or psycopg's error when closed."""
-        if not self.poll.poll(0):
-            return False
-        for _ in self.conn.notifies(timeout=0):
-            pass
-        if self.conn.closed:
-            raise OSError("status list listener closed")
-        return True
-
-    def close(self) -> None:
-        """Close the connection, ignoring errors."""
-        with contextlib.suppress(Exception):  # closing a broken connection
-            self.conn.close()
 
 
 def _reload_revisions(db: Any) -> None:
@@ -194,36 +149,16 @@ def _vouch(db: Any) -> bool:
 
 
 def _postgresql_current(db: Any) -> bool:
+    heard = listen.mark(CHANNEL, db)
+    if heard is None:
+        return False
     with _copy.lock:
-        if _copy.watch is None:
-            # An attempt can take seconds (connecting, hearing its own notification) inside a verification.
-            wait = min(RETRY_AFTER * 2 ** min(_copy.watch_failures, 16), RETRY_AT_MOST_EVERY)
-            if time.monotonic() - _copy.watch_failed_at < wait:
-                return False
-            try:
-                _copy.watch = _Watch(db)
-            except Exception:  # noqa: BLE001 — any failure to listen means: read rows instead
-                log.warning("status list listener could not connect; verifying against licence rows",
-                            exc_info=True)
-                _copy.watch_failed_at = time.monotonic()
-                _copy.watch_failures += 1
-                return False
-            _copy.watch_failures = 0
-            # Nothing was heard while no one listened.
-            _forget_all()
-            _copy.checked_at = time.monotonic()
-            return True
-        try:
-            heard = _copy.watch.heard()
-        except Exception:  # noqa: BLE001
-            log.warning("status list listener lost; verifying against licence rows until it is back", exc_info=True)
-            _copy.watch.close()
-            _copy.watch, _copy.watch_failed_at = None, time.monotonic()
-            return False
-        if heard or time.monotonic() - _copy.checked_at > CHECK_EVERY:
+        if heard != _copy.mark or time.monotonic() - _copy.checked_at > CHECK_EVERY:
+            if _copy.mark is None or heard[0] != _copy.mark[0]:
+                _forget_all()  # a new listener: nothing was heard while no one listened
             _reload_revisions(db)
-            _copy.checked_at = time.monotonic()
-        return True
+            _copy.mark, _copy.checked_at = heard, time.monotonic()
+    return True
 
 
 def bit(list_id: int, index: int, db: Any = None) -> bool | None:
@@ -264,17 +199,13 @@ def noted(list_id: int, index: int, db: Any = None) -> None:
     # connection's own commit moves neither its data_version nor (if the list was not held) anything else, so
     # the list is dropped once the commit is done and read again when asked for.
     transaction.on_commit(functools.partial(_drop, list_id), using=db.alias)
-    if db.vendor == "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(list_id)])
+    listen.notify(CHANNEL, str(list_id), db)
 
 
 def reset() -> None:
-    """Forget the copy and close the listener (tests that swap databases)."""
+    """Forget the copy (tests that swap databases)."""
     with _copy.lock:
-        if _copy.watch is not None:
-            _copy.watch.close()
-        _copy.watch, _copy.watch_failed_at, _copy.watch_failures = None, -RETRY_AFTER, 0
+        _copy.mark = None
         _copy.sqlite_conn = _copy.data_version = None
         _copy.vouched_at = -FRESH_FOR
         _forget_all()

@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection
 from django.db.utils import ConnectionHandler
 from django.test.utils import CaptureQueriesContext
 
+from zhitongche.core import listen
 from zhitongche.licenses import services, statusbits, vc, verification
 from zhitongche.licenses.models import License, StatusList
 
@@ -24,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[3]
 def fresh_copy(monkeypatch):
     monkeypatch.setattr(statusbits, "FRESH_FOR", 0)
     statusbits.reset()
+    listen.reset()
     yield
     statusbits.reset()
+    listen.reset()
 
 
 @pytest.fixture
@@ -154,8 +157,7 @@ def _other_connection():
 def _delivered() -> None:
     """Wait (at most 10 s) until PostgreSQL has passed the notification on to this process's listener: it does
     so just after the commit, from the listening server process."""
-    ready = statusbits._copy.watch.poll.poll(10_000)
-    assert ready
+    assert listen.wait(10)
 
 
 def _list_with_bit_clear(index: int) -> StatusList:
@@ -194,13 +196,13 @@ def test_postgresql_without_a_listener_the_row_decides(issue, issuer, monkeypatc
     lic = issue()
     cred = _credential(issuer, lic)
     assert statusbits.current()
-    statusbits._copy.watch.conn.close()  # the listener is lost
+    listen._state.listener.conn.close()  # the listener is lost
     assert statusbits.current() is False and statusbits.bit(lic.status_list_id, lic.status_index) is None
     assert verification.verify_credential(cred).valid
     assert row_reads == [lic.identifier]
     services.license_revoke(actor=issuer, identifier=lic.identifier, reason="注销")
     assert verification.verify_credential(cred).status == "revoked"
-    monkeypatch.setattr(statusbits, "RETRY_AFTER", 0.0)
+    monkeypatch.setattr(listen, "RETRY_AFTER", 0.0)
     assert statusbits.current() is True  # listening again
 
 
@@ -222,21 +224,6 @@ def test_postgresql_revocation_in_another_process_is_seen_by_this_one(issue, iss
     _delivered()
     assert verification.verify_credential(cred).as_dict() == {"valid": False, "status": "revoked",
                                                               "errors": ["revoked"]}
-
-
-def test_a_listener_that_keeps_failing_is_tried_ever_less_often(monkeypatch):
-    attempts = []
-
-    def refuse(db):
-        attempts.append(1)
-        raise OSError("no LISTEN behind this proxy")
-
-    monkeypatch.setattr(statusbits, "_Watch", refuse)
-    assert statusbits._postgresql_current(object()) is False and len(attempts) == 1
-    statusbits._copy.watch_failed_at -= statusbits.RETRY_AFTER + 1  # one plain wait has passed
-    assert statusbits._postgresql_current(object()) is False and len(attempts) == 1  # the second wait is twice as long
-    statusbits._copy.watch_failed_at -= statusbits.RETRY_AFTER
-    assert statusbits._postgresql_current(object()) is False and len(attempts) == 2
 
 
 def test_this_process_rereads_a_list_after_its_own_revocation_commits(issue, issuer,
