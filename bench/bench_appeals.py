@@ -136,11 +136,11 @@ def load(pool: mp.pool.Pool, port: int, method: str, paths: list[str], headers: 
     return len(latencies) / seconds, p99
 
 
-def _command(process: Path) -> bytes:
+def _name(process: Path) -> str:
     try:
-        return process.joinpath("cmdline").read_bytes()
+        return process.joinpath("comm").read_text().strip()
     except OSError:  # ended meanwhile
-        return b""
+        return ""
 
 
 def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
@@ -158,7 +158,7 @@ def cpu_seconds(session: int, clients: set[int]) -> tuple[float, float, float]:
             server += cpu_of(fields, ended_children=True)
         elif int(entry.name) in clients:
             client += cpu_of(fields)
-        elif _command(entry).startswith(b"postgres"):
+        elif _name(entry) == "postgres":  # the postmaster too, which is not "postgres: …" in its command line
             database += cpu_of(fields, ended_children=True)
     return server, database, client
 
