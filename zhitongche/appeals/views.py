@@ -313,7 +313,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     trend = trend_links(selectors.appeal_trend(user=request.user, date_from=date_from, date_to=date_to,
                                                region=data.get("region") or "", department=data.get("department") or ""))
     months = [{"month": m["month"], "total": m["total"], "link": m["links"]["all"],
-               "rates": [{"key": r["key"], "percent": _percent(m["rates"][r["key"]]), "num": m["counts"][r["num"]],
+               "rates": [{"percent": _percent(m["rates"][r["key"]]), "num": m["counts"][r["num"]],
                           "den": m["counts"][r["den"]], "link": m["links"][r["num"]], "den_link": m["links"][r["den"]]}
                          for r in rates]}
               for m in trend["months"]]
