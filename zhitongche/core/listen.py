@@ -13,7 +13,7 @@ connect or was lost, or one that could not hear its own test notification (behin
 Then every reader reads the database as if it kept no copy. A failed listener is retried ever less often. Each
 new listener starts a new epoch, which is part of the mark: nothing was heard while no one listened.
 
-Users: the licence status bits (licenses/statusbits.py) and the API token cache (accounts/services.py).
+Users: the licence status bits (licenses/statusbits.py) and the API token cache (accounts/tokencache.py).
 """
 
 from __future__ import annotations
