@@ -124,9 +124,8 @@ def token_authenticate(raw: str) -> User | None:
         return None
     connection = connections[ApiToken.objects.db]
     key_hash = hash_token(raw)
-    row = tokencache.get(connection, key_hash)
+    row, heard = tokencache.get(connection, key_hash)
     if row is None:
-        heard = tokencache.mark(connection)
         with connection.cursor() as cursor:
             cursor.execute(_token_sql(connection), [key_hash])
             found = cursor.fetchone()

@@ -33,21 +33,18 @@ def usable(db: Any) -> bool:
     return db.vendor == "postgresql" and not db.in_atomic_block
 
 
-def get(db: Any, key_hash: str) -> list[Any] | None:
-    """The token's row if held and still current, else None (read it, then `put` it with the mark from `mark`)."""
+def get(db: Any, key_hash: str) -> tuple[list[Any] | None, tuple[int, int] | None]:
+    """The token's row if held and still current (else None), and what the listener has heard now: a row read
+    after this call is `put` under that mark, so that a change committed meanwhile moves it."""
+    heard = listen.mark(CHANNEL, db) if usable(db) else None
     entry = _rows.get(key_hash)
-    if entry is None or not usable(db):
-        return None
-    heard, read_at, row = entry
-    if heard != listen.mark(CHANNEL, db) or time.monotonic() - read_at > MAX_AGE:
+    if entry is None or heard is None:
+        return None, heard
+    held_under, read_at, row = entry
+    if held_under != heard or time.monotonic() - read_at > MAX_AGE:
         _rows.pop(key_hash, None)
-        return None
-    return row
-
-
-def mark(db: Any) -> tuple[int, int] | None:
-    """What the listener has heard, taken before reading a row: a change committed meanwhile moves it."""
-    return listen.mark(CHANNEL, db) if usable(db) else None
+        return None, heard
+    return row, heard
 
 
 def put(key_hash: str, heard: tuple[int, int] | None, row: list[Any]) -> None:

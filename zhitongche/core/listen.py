@@ -38,8 +38,16 @@ _channels: set[str] = {PROBE}
 
 
 def register(channel: str) -> None:
-    """Listen on `channel` from now on (at import time of the module keeping the copy)."""
-    _channels.add(channel)
+    """Listen on `channel` from now on (at import time of the module keeping the copy). A listener already
+    connected is dropped, so that the next `mark` connects anew, on every channel, in a new epoch."""
+    with _state.lock:
+        if channel not in _channels:
+            _channels.add(channel)
+            _drop()
+
+
+class _Deaf(OSError):
+    """The listener connected but cannot hear (behind a transaction-pooling proxy): it will not improve soon."""
 
 
 class _Listener:
@@ -50,24 +58,18 @@ class _Listener:
         # A listener whose peer vanished silently would never hear again: keepalives notice it.
         params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3, connect_timeout=2)
         self.conn = db.Database.connect(**params, autocommit=True)
-        self.channels: set[str] = set()
         try:
-            self.listen(channels)
+            for channel in sorted(channels):
+                self.conn.execute(f'LISTEN "{channel}"')
             # A listener that cannot hear its own notification (behind a transaction-pooling proxy) is no listener.
             self.conn.execute("SELECT pg_notify(%s, '')", [PROBE])
             if not list(self.conn.notifies(timeout=1, stop_after=1)):
-                raise OSError("listener did not hear its own notification")
+                raise _Deaf("listener did not hear its own notification")
         except BaseException:
             self.close()
             raise
         self.poll = select.poll()
         self.poll.register(self.conn.fileno(), select.POLLIN)
-
-    def listen(self, channels: set[str]) -> None:
-        """LISTEN on those of `channels` not yet listened on."""
-        for channel in sorted(channels - self.channels):
-            self.conn.execute(f'LISTEN "{channel}"')
-            self.channels.add(channel)
 
     def drain(self, heard: dict[str, int]) -> None:
         """Count the notifications that arrived; raises OSError or psycopg's error when the connection is closed."""
@@ -123,7 +125,6 @@ def mark(channel: str, db: Any = None) -> tuple[int, int] | None:
             return None
         assert _state.listener is not None  # noqa: S101 — connected above
         try:
-            _state.listener.listen(_channels)  # any registered since it connected
             _state.listener.drain(_state.heard)
         except Exception:  # noqa: BLE001 — a lost listener means: read the database instead
             log.warning("listener lost; reading the database until it is back", exc_info=True)
@@ -139,10 +140,11 @@ def _connect(db: Any) -> bool:
         return False
     try:
         _state.listener = _Listener(db, _channels)
-    except Exception:  # noqa: BLE001 — any failure to listen means: read the database instead
+    except Exception as exc:  # noqa: BLE001 — any failure to listen means: read the database instead
         log.warning("listener could not connect; reading the database", exc_info=True)
         _state.failed_at = time.monotonic()
-        _state.failures += 1
+        # Each attempt can hold up a request for seconds: a deaf listener is tried again only at the longest wait.
+        _state.failures = 16 if isinstance(exc, _Deaf) else _state.failures + 1
         return False
     _state.failures = 0
     _state.epoch += 1

@@ -149,10 +149,10 @@ def _vouch(db: Any) -> bool:
 
 
 def _postgresql_current(db: Any) -> bool:
-    heard = listen.mark(CHANNEL, db)
-    if heard is None:
-        return False
-    with _copy.lock:
+    with _copy.lock:  # the mark taken inside, so that no thread records an older mark over a newer one
+        heard = listen.mark(CHANNEL, db)
+        if heard is None:
+            return False
         if heard != _copy.mark or time.monotonic() - _copy.checked_at > CHECK_EVERY:
             if _copy.mark is None or heard[0] != _copy.mark[0]:
                 _forget_all()  # a new listener: nothing was heard while no one listened
