@@ -21,16 +21,15 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
-  function trendChart(id, trend) {
+  function trendChart(id, months, labels) {
     // Appeals per month as bars (right axis), the three rates as lines (left axis); a point opens its list.
     var el = document.getElementById(id);
-    if (!el || typeof echarts === "undefined" || !trend.months.length) { return; }
-    var months = trend.months;
+    if (!el || typeof echarts === "undefined" || !months.length) { return; }
     var chart = echarts.init(el);
     var series = [{ name: "诉求数", type: "bar", yAxisIndex: 1, itemStyle: { color: "#c9d8ea" },
                     data: months.map(function (m) { return m.total; }) }];
     var colors = ["#0b5cad", "#1a7f37", "#b35900"];
-    trend.rates.forEach(function (label, i) {
+    labels.forEach(function (label, i) {
       series.push({ name: label, type: "line", yAxisIndex: 0, connectNulls: false, itemStyle: { color: colors[i] },
                     data: months.map(function (m) { return m.rates[i].percent; }) });
     });
@@ -60,7 +59,7 @@
     barChart("chart-rates", data.rates.map(function (r) { return r.label; }),
       data.rates.map(function (r) { return r.percent === null ? 0 : r.percent; }),
       data.rates.map(function (r) { return r.link; }), "%");
-    trendChart("chart-trend", data.trend);
+    trendChart("chart-trend", data.trend, data.rates.map(function (r) { return r.label; }));
   }
 
   function dispatchPicker() {

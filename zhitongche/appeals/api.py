@@ -275,12 +275,16 @@ class StatsOut(Schema):
     links: dict[str, str] = Field(description="每个数字背后的诉求列表")
 
 
-def stats_links(stats: dict[str, Any]) -> dict[str, str]:
-    """Web list URLs behind each count (and each stage count) of `stats`, over the same period and scope."""
-    base = {k: stats[k] for k in ("from", "to", "region", "department") if stats[k]}
+def figure_links(params: dict[str, Any], names: Any) -> dict[str, str]:
+    """Web list URLs behind the figures `names` over the period and scope in `params` (from, to, region, department)."""
+    base = {k: params[k] for k in ("from", "to", "region", "department") if params[k]}
     url = reverse("appeals:list")
-    names = [*stats["counts"], *(f"stage:{s}" for s in stats.get("stages", ()))]
     return {name: f"{url}?{urlencode({**base, 'figure': name})}" for name in names}
+
+
+def stats_links(stats: dict[str, Any]) -> dict[str, str]:
+    """Web list URLs behind each count and each stage count of `stats`, over the same period and scope."""
+    return figure_links(stats, [*stats["counts"], *(f"stage:{s}" for s in stats["stages"])])
 
 
 @router.get("/stats/appeals", response=StatsOut, by_alias=True, summary="诉求办理统计（三率）")
@@ -313,7 +317,7 @@ class TrendOut(Schema):
 def trend_links(trend: dict[str, Any]) -> dict[str, Any]:
     """`trend` with each month's list URLs behind its counts (the month's days, the trend's region and department)."""
     scope = {"region": trend["region"], "department": trend["department"]}
-    return {**trend, "months": [{**m, "links": stats_links({**m, **scope})} for m in trend["months"]]}
+    return {**trend, "months": [{**m, "links": figure_links({**m, **scope}, m["counts"])} for m in trend["months"]]}
 
 
 @router.get("/stats/appeals/monthly", response=TrendOut, by_alias=True, summary="诉求办理统计按月趋势")

@@ -335,15 +335,13 @@ def _small_for_demo_users() -> dict[str, int]:
     # One handling appeal whose deadline has passed: its whole history moved a week back (demo data may set
     # times directly), the deadlines counted again from the earlier dispatch.
     late = Appeal.objects.filter(enterprise=ent, stage=Stage.HANDLING, category="urgent").first()
-    if late:
+    if late and late.dispatched_at:
         week = datetime.timedelta(days=7)
-        AppealEvent.objects.filter(appeal=late).update(at=F("at") - week)
-        Appeal.objects.filter(pk=late.pk).update(**{f: F(f) - week for f in (
-            "submitted_at", "accepted_at", "dispatched_at", "signed_at", "updated_at")})
-        late.refresh_from_db()
-        assert late.dispatched_at is not None  # noqa: S101 — walked to handling above
-        sign_due, due = dispatch_deadlines(late.category, late.dispatched_at)
-        Appeal.objects.filter(pk=late.pk).update(sign_due_at=sign_due, due_at=due)
+        sign_due, due = dispatch_deadlines(late.category, late.dispatched_at - week)
+        with transaction.atomic():
+            AppealEvent.objects.filter(appeal=late).update(at=F("at") - week)
+            Appeal.objects.filter(pk=late.pk).update(sign_due_at=sign_due, due_at=due, **{f: F(f) - week for f in (
+                "submitted_at", "accepted_at", "dispatched_at", "signed_at", "updated_at")})
         services.sweep_deadlines()
     escalate = Appeal.objects.filter(enterprise=ent, stage=Stage.DISPATCHED).first()
     if escalate:

@@ -66,7 +66,6 @@ FIGURES: dict[str, tuple[str, Callable[[datetime.datetime | None], Q]]] = {
     "handled": ("已计算办理用时", lambda now: Q(handling_days__isnull=False)),
     "escalated": ("被督办", lambda now: Q(escalated=True)),
 }
-STAT_FIGURES = tuple(FIGURES)
 
 
 def _figure_stage(figure: str) -> str | None:
@@ -266,8 +265,10 @@ def appeal_detail(*, user: Any, appeal_id: int, after_action: bool = False) -> A
     co_rows, event_rows, file_rows, *mark = row[_DETAIL_COLUMNS:]
     # The lists' order is set here, the same on both engines: SQLite 3.40 has no ORDER BY inside an aggregate.
     co_departments = [code for _, code in sorted(_json_rows(co_rows))]
-    events = sorted(({**dict(zip(_EVENT_KEYS, r, strict=True)), "at": _moment(r[3])} for r in _json_rows(event_rows)),
-                    key=lambda e: (e["at"], e["id"]))
+    events = [dict(zip(_EVENT_KEYS, r, strict=True)) for r in _json_rows(event_rows)]
+    for event in events:
+        event["at"] = _moment(event["at"])
+    events.sort(key=lambda e: (e["at"], e["id"]))
     attachments = sorted((dict(zip(_ATTACHMENT_KEYS, r, strict=True)) for r in _json_rows(file_rows)),
                          key=lambda a: a["id"])
     return AppealDetail(appeal=appeal, co_departments=co_departments, events=events, attachments=attachments,
@@ -484,6 +485,17 @@ def _rates(counts: dict[str, int]) -> dict[str, float | None]:
     }
 
 
+def _figures_of(user: Any, date_from: datetime.date | None, date_to: datetime.date | None, region: str,
+                department: str) -> QuerySet[Appeal]:
+    """The appeals behind the figures (submitted in the period, visible to the user, of the region and lead
+    department), unordered; refused to a user without the figures' rule or with an inverted period."""
+    scopes.require(user, "appeal.stats")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("起始日期不能晚于结束日期", code="invalid_period", details={"field": "from"})
+    filters = AppealFilters(date_from=date_from, date_to=date_to, region=region, department=department)
+    return apply_filters(scopes.visible(user, Appeal.objects.all()), filters).order_by()
+
+
 def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                  region: str = "", department: str = "") -> dict[str, Any]:
     """The three rates of CONTRACT.md §5, counts per stage, overdue count and average handling time over the
@@ -492,14 +504,10 @@ def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: 
     response rate = signed on time ÷ dispatched; resolution rate = replied with `resolved` and confirmed at
     the return visit ÷ replied; satisfaction rate = the first three ratings ÷ rated.
     """
-    scopes.require(user, "appeal.stats")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput("起始日期不能晚于结束日期", code="invalid_period", details={"field": "from"})
-    filters = AppealFilters(date_from=date_from, date_to=date_to, region=region, department=department)
-    qs = apply_filters(scopes.visible(user, Appeal.objects.all()), filters).order_by()
+    qs = _figures_of(user, date_from, date_to, region, department)
     now = timezone.now()
     # Only indexed columns (the id too), so that both engines can answer from the covering indexes.
-    aggregates: dict[str, Any] = {name: Count("id", filter=figure_q(name, now)) for name in STAT_FIGURES}
+    aggregates: dict[str, Any] = {name: Count("id", filter=figure_q(name, now)) for name in FIGURES}
     # Per-stage counts in the same pass: a GROUP BY stage would walk the stage index instead.
     aggregates.update({f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in Stage.values})
     aggregates["avg_handling_days"] = Avg("handling_days")
@@ -509,7 +517,7 @@ def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: 
     return {
         "from": date_from, "to": date_to, "region": region or None, "department": department or None,
         "total": row["all"],
-        "counts": {name: row[name] for name in STAT_FIGURES},
+        "counts": {name: row[name] for name in FIGURES},
         "rates": _rates(row),
         "stages": {stage: per_stage.get(stage, 0) for stage in Stage.values},
         "overdue": row["overdue"],
@@ -542,20 +550,17 @@ def appeal_trend(*, user: Any, date_from: datetime.date | None = None, date_to: 
                  region: str = "", department: str = "") -> dict[str, Any]:
     """Per calendar month of submission (Asia/Shanghai), the counts behind the three rates and the rates, over the
     appeals the user may see, in trend_period(); each month is the same figure `appeal_stats` gives for it."""
-    scopes.require(user, "appeal.stats")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput("起始日期不能晚于结束日期", code="invalid_period", details={"field": "from"})
+    qs = _figures_of(user, date_from, date_to, region, department)
     first, last = trend_period(date_from, date_to)
     span = (last.year - first.year) * 12 + last.month - first.month
     months = [_month_start(last, back) for back in range(span, -1, -1)]
-    filters = AppealFilters(date_from=first, date_to=last, region=region, department=department)
-    qs = apply_filters(scopes.visible(user, Appeal.objects.all()), filters).order_by()
+    qs = qs.filter(submitted_at__gte=_day_start(first),
+                   submitted_at__lt=_day_start(last + datetime.timedelta(days=1)))
     # One pass: each row's month is the first of the following months' starts that it precedes.
     month = Case(*(When(submitted_at__lt=_day_start(m), then=Value(i)) for i, m in enumerate(months[1:])),
                  default=Value(len(months) - 1))
-    now = timezone.now()
     counted = qs.annotate(month=month).values("month").annotate(
-        **{name: Count("id", filter=figure_q(name, now)) for name in TREND_FIGURES})
+        **{name: Count("id", filter=figure_q(name)) for name in TREND_FIGURES})
     rows: dict[int, dict[str, Any]] = {row["month"]: dict(row) for row in counted}
     out = []
     for i, start in enumerate(months):

@@ -319,10 +319,12 @@ def stats(request: HttpRequest) -> HttpResponse:
               for m in trend["months"]]
     chart = {"stages": stages, "rates": [{"label": r["label"], "percent": r["percent"], "link": r["num_link"]}
                                          for r in rates],
-             "trend": {"rates": [r["label"] for r in rates], "months": months}}
+             "trend": [{"month": m["month"], "total": m["total"], "link": m["link"],
+                        "rates": [{"percent": r["percent"], "link": r["link"]} for r in m["rates"]]} for m in months]}
     return render(request, "appeals/stats.html", {
         "form": form, "stats": result, "links": links, "stages": stages, "rates": rates, "chart": chart,
         "trend": trend, "months": months,
+        "trend_months": selectors.TREND_MONTHS, "trend_months_max": selectors.TREND_MONTHS_MAX,
     })
 
 

@@ -87,6 +87,6 @@ def test_the_statistics_page_shows_the_trend(history, client):
     client.force_login(history.bureau)
     text = client.get("/appeals/stats/").content.decode()
     today = timezone.localdate()
-    assert "按月趋势" in text and 'id="chart-trend"' in text
+    assert "按月趋势" in text and 'id="chart-trend"' in text and "近 12 个月，最多 60 个月" in text
     assert f'<th scope="row">{today:%Y-%m}</th>' in text
     assert f"from={today:%Y-%m}-01" in text and "figure=signed_on_time" in text
