@@ -30,9 +30,8 @@ def calendar_year_set(*, actor: Any, year: int, source: str, holidays: list[date
         raise InvalidInput(f"{weekday_workdays[0]} 是工作日，调休上班日应为周末", code="workday_not_weekend")
     days = {d: False for d in holidays if d.weekday() < 5} | {d: True for d in workdays}
     with transaction.atomic():
-        # get_or_create: two admins entering a new year at once both succeed, one after the other.
-        entry, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source})
-        entry = CalendarYear.objects.select_for_update().get(pk=entry.pk)
+        # Locked get_or_create: two admins entering a new year at once both succeed, one after the other.
+        entry, created = CalendarYear.objects.select_for_update().get_or_create(year=year, defaults={"source": source})
         previous = None if created else entry.source
         if not created:
             entry.source = source

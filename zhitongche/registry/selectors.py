@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from zhitongche.accounts import scopes
-from zhitongche.core.errors import NotFound
+from zhitongche.core.errors import Forbidden, NotFound
 from zhitongche.imports.models import ImportJob, ImportStatus
 from zhitongche.regions.models import Department, Division
 
@@ -121,7 +121,10 @@ def _rate(covered: int, operating: int) -> float:
 
 def coverage(*, user: Any) -> dict[str, Any]:
     """Operating entities, those with a primary steward, the coverage % and the stewards registered — in
-    total and by region, township, grid, category and responsible department, within the user's scope."""
+    total and by region, township, grid, category and responsible department, within the user's scope. Refused
+    (403) to the roles whose scope holds no territory (stewards, enterprises): theirs would be all zeros."""
+    if not scopes.may(user, "registry.coverage"):
+        raise Forbidden("管家覆盖率面向营商局、部门、综合窗口和市领导")
     cells = list(scopes.visible(user, CoverageCell.objects.all()).values_list(
         "region_id", "township_id", "grid_id", "is_key_project", "is_above_scale_industrial",
         "is_above_limit_trade", "operating", "covered"))
