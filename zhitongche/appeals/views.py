@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.core.errors import DomainError, InvalidInput
-from zhitongche.core.forms import refused_field
+from zhitongche.core.forms import refused_field, show_refusal
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.models import Department
 from zhitongche.regions.selectors import territory_choices
@@ -175,12 +175,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"], category=data["category"], title=data["title"], content=data["content"],
                 files=request.FILES.getlist("files"))
         except DomainError as exc:
-            field = refused_field(form, exc)
-            if field and exc.status != 403:  # said beside its field (the enterprise's code, say)
-                form.add_error(field, exc.message)
-                status = 400
-            else:
-                error, status = exc, exc.status
+            error, status = show_refusal(form, exc)
         else:
             messages.success(request, f"诉求已提交，编号 {appeal.number}")
             return redirect("appeals:detail", appeal.pk)

@@ -430,7 +430,7 @@ class GuideImport(ImportKind):
 
     def dropdowns(self) -> dict[str, dict[str, str]]:
         """Levels, and the codes of the city, counties, zones and townships (villages are too many) with names."""
-        return {"level": dict.fromkeys(GuideLevel.labels, ""),
+        return {**super().dropdowns(),
                 "division": dict(Division.objects.filter(active=True, level__in=["city", "county", "zone", "township"])
                                  .exclude(code__endswith="01", level="county").values_list("code", "name"))}
 

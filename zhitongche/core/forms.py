@@ -11,6 +11,16 @@ def refused_field(form: forms.Form, exc: DomainError) -> str | None:
     return field if field in form.fields else None
 
 
+def show_refusal(form: forms.Form, exc: DomainError) -> tuple[DomainError | None, int]:
+    """Put a service's refusal beside the field it names (status 400), or hand it back to be shown above the form
+    with its own status; a refusal of the user (403) is never a field's."""
+    field = refused_field(form, exc)
+    if field and exc.status != 403:
+        form.add_error(field, exc.message)
+        return None, 400
+    return exc, exc.status
+
+
 class AuditFilterForm(forms.Form):
     """Filters of the audit page."""
 

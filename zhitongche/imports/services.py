@@ -78,7 +78,10 @@ def import_mark_interrupted() -> int:
     """Jobs still `running` long after they started were killed (their transaction rolled back): mark them
     failed so nobody waits for them."""
     cutoff = timezone.now() - STALE_AFTER
-    return ImportJob.objects.filter(status=ImportStatus.RUNNING, started_at__lt=cutoff).update(
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING, started_at__lt=cutoff)
+    for job in stale.only("stored_path"):  # a killed pipelined import left its progress file behind
+        _remove_progress(job)
+    return stale.update(
         status=ImportStatus.FAILED, finished_at=timezone.now(), progress=100,
         errors=[{"row": 0, "column": "", "code": "interrupted", "message": "导入进程中断，数据未作任何更改，请重新上传"}])
 
@@ -411,17 +414,23 @@ def _progress_reporter(job: ImportJob) -> Iterator[Callable[[int], None]]:
     file beside the upload (ImportJob.live_progress reads it), removed at the end. (A second connection would do
     on PostgreSQL, but on SQLite it would wait for the single writer.)"""
     path = job.progress_file()
+    fresh = path.with_name(path.name + ".new")
 
     def write(percent: int) -> None:
         with contextlib.suppress(OSError):  # a progress bar that stands still is no reason to fail the import
-            fresh = path.with_name(path.name + ".new")
             fresh.write_text(str(percent))
             os.replace(fresh, path)
 
     try:
         yield write
     finally:
-        path.unlink(missing_ok=True)
+        _remove_progress(job)
+
+
+def _remove_progress(job: ImportJob) -> None:
+    path = job.progress_file()
+    for leftover in (path, path.with_name(path.name + ".new")):
+        leftover.unlink(missing_ok=True)
 
 
 def _run_pipelined(job: ImportJob, handler: ImportKind, ctx: Any) -> ImportJob:

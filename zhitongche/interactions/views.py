@@ -13,7 +13,7 @@ from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
 from zhitongche.appeals.models import Appeal
 from zhitongche.core.errors import DomainError, InvalidInput, NotFound
-from zhitongche.core.forms import refused_field
+from zhitongche.core.forms import show_refusal
 from zhitongche.core.htmx import render_page
 from zhitongche.regions.selectors import territory_choices
 from zhitongche.registry.models import Enterprise
@@ -98,12 +98,7 @@ def record(request: HttpRequest) -> HttpResponse:
             row = services.interaction_record(actor=user, enterprise=data["enterprise"], kind=data["kind"],
                                               content=data["content"], appeal_id=appeal_id)
         except DomainError as exc:
-            field = refused_field(form, exc)
-            if field:  # said beside its field
-                form.add_error(field, exc.message)
-                status = 400
-            else:
-                error, status = exc, exc.status
+            error, status = show_refusal(form, exc)
         else:
             if row.effective:
                 messages.success(request, "已记录，计入有效互动")

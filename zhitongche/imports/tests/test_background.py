@@ -1,5 +1,6 @@
 """Big files: a background task with a polled progress bar; a killed import leaves the database as it was."""
 
+import datetime
 import os
 import signal
 import sqlite3
@@ -62,13 +63,6 @@ def test_web_upload_shows_failed_rows_and_offers_the_error_workbook(make_user, c
     assert client.get(f"/imports/{job.pk}/errors.xlsx").status_code == 404
 
 
-def _progress_file_value(path: Path) -> int:
-    try:
-        return int(path.read_text())
-    except (OSError, ValueError):
-        return 0
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="signals")
 def test_killing_an_import_leaves_the_database_as_it_was(tmp_path):
     db = tmp_path / "kill.sqlite3"
@@ -88,10 +82,10 @@ def test_killing_an_import_leaves_the_database_as_it_was(tmp_path):
     while time.monotonic() < deadline and proc.poll() is None:
         with sqlite3.connect(db, timeout=30) as conn:
             row = conn.execute("SELECT status, progress, stored_path FROM imports_importjob").fetchone()
-        # Rows are being written inside the open transaction: in one process once all are validated (90 %);
-        # pipelined (this file is), once the progress file beside the upload says the first batch of 20,000 is in.
-        written = row is not None and row[0] == "running" and (
-            row[1] >= 90 or _progress_file_value(Path(f"{row[2]}.progress")) >= 70)
+        # Rows are being written inside the open transaction once the running job's progress (a file beside the
+        # upload, this file being pipelined; else its row) says the first batch of 20,000 is in.
+        job = ImportJob(status=row[0], progress=row[1], stored_path=row[2]) if row else None
+        written = job is not None and job.status == "running" and job.live_progress >= 70
         if written:
             proc.send_signal(signal.SIGKILL)
             killed_while = row
@@ -105,3 +99,24 @@ def test_killing_an_import_leaves_the_database_as_it_was(tmp_path):
         pytest.skip("the import finished before it could be killed")
     # All or nothing: either the write never committed, or (a race at the last instant) all of it did.
     assert (enterprises, status) in [(0, "running"), (30000, "done")]
+
+
+def test_a_killed_import_is_marked_failed_and_its_progress_files_removed(db, tmp_path):
+    from django.utils import timezone
+
+    from zhitongche.imports.models import ImportJob, ImportStatus
+    from zhitongche.imports.services import STALE_AFTER, import_mark_interrupted
+
+    started = timezone.now() - STALE_AFTER
+    killed = ImportJob.objects.create(kind="enterprises", file_name="a.xlsx", stored_path=str(tmp_path / "a.xlsx"),
+                                      status=ImportStatus.RUNNING, started_at=started - datetime.timedelta(minutes=1))
+    running = ImportJob.objects.create(kind="enterprises", file_name="b.xlsx", stored_path=str(tmp_path / "b.xlsx"),
+                                       status=ImportStatus.RUNNING, started_at=timezone.now())
+    left = [killed.progress_file(), killed.progress_file().with_name("a.xlsx.progress.new"), running.progress_file()]
+    for path in left:
+        path.write_text("40")
+    assert import_mark_interrupted() == 1
+    killed.refresh_from_db()
+    assert killed.status == ImportStatus.FAILED and killed.errors[0]["code"] == "interrupted"
+    assert [p.exists() for p in left] == [False, False, True]  # the job still running keeps its progress
+    assert ImportJob.objects.get(pk=running.pk).status == ImportStatus.RUNNING
