@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
+from zhitongche.assessment.periods import period_end
 from zhitongche.core.calendar import SHANGHAI
 from zhitongche.core.errors import InvalidInput, NotFound
 from zhitongche.core.rows import Columns
@@ -565,7 +566,7 @@ def appeal_trend(*, user: Any, date_from: datetime.date | None = None, date_to: 
     out = []
     for i, start in enumerate(months):
         counts = {name: rows[i][name] if i in rows else 0 for name in TREND_FIGURES}
-        end = _month_start(start, -1) - datetime.timedelta(days=1)
-        out.append({"month": f"{start:%Y-%m}", "from": max(start, first), "to": min(end, last),
+        key = f"{start:%Y-%m}"
+        out.append({"month": key, "from": max(start, first), "to": min(period_end(key), last),
                     "total": counts["all"], "counts": counts, "rates": _rates(counts)})
     return {"from": first, "to": last, "region": region or None, "department": department or None, "months": out}

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 
 from zhitongche.accounts import scopes
 from zhitongche.appeals.selectors import region_filter
+from zhitongche.assessment.periods import period_end, period_start
 from zhitongche.core.errors import InvalidInput
 
 from .models import Interaction
@@ -61,8 +62,7 @@ def group_params(group_by: str, key: str, f: InteractionFilters) -> dict[str, An
     """The list filters behind one group of the counts (a month clipped to the period asked for)."""
     if group_by != "month":
         return {group_by: key}
-    first = datetime.date.fromisoformat(key + "-01")
-    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    first, last = period_start(key), period_end(key)
     return {"from": max(first, f.date_from or first).isoformat(), "to": min(last, f.date_to or last).isoformat()}
 
 
