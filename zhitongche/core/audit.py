@@ -7,9 +7,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from .middleware import current_request_id
 from .models import AuditLog
+from .rows import Insert
+
+
+# Written by hand: every write of the platform appends one, and the ORM's create() cost three times the INSERT.
+_ROW = Insert(AuditLog, ["at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "changes",
+                         "request_id"])
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,20 +60,22 @@ def record(
     object_repr: str | None = None,
 ) -> AuditLog:
     """Append one audit row; must run inside the writing transaction so both commit or neither does."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.record must be called inside the write's transaction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr if object_repr is not None else str(obj)[:200]
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
-        actor=real_actor,
-        actor_label=(real_actor.get_username() if real_actor else str(actor or "system"))[:150],
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id or "",
-        object_repr=(object_repr or "")[:200],
-        changes=_jsonable(changes or {}),
-        request_id=current_request_id.get(),
-    )
+    return _ROW.one(connection, {
+        "at": timezone.now(),
+        "actor_id": real_actor.pk if real_actor else None,
+        "actor_label": (real_actor.get_username() if real_actor else str(actor or "system"))[:150],
+        "action": action,
+        "object_type": object_type or "",
+        "object_id": object_id or "",
+        "object_repr": (object_repr or "")[:200],
+        "changes": _jsonable(changes or {}),
+        "request_id": current_request_id.get(),
+    })

@@ -1,14 +1,16 @@
-"""Model instances from hand-written SQL, for the API's hottest reads (token lookup, appeal detail).
+"""Rows read and written by hand-written SQL, for the hottest paths (token lookup, appeal detail, appeal actions).
 
-Compiling an ORM query costs more than running it on these paths; a `Columns` writes its column list once
+Compiling an ORM query costs more than running it on these paths. A `Columns` writes its column list once
 and converts the values of a raw row the way the ORM would (SQLite datetimes, booleans, JSON), so the
-instances it builds behave like ORM ones: fields not selected are deferred and load on access.
+instances it builds behave like ORM ones: fields not selected are deferred and load on access. An `Insert`
+and `update()` write their statements once and prepare the values as `save()` would (`get_db_prep_save`,
+`auto_now`); they send no model signals, so they are only for models without save or delete receivers.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -57,13 +59,98 @@ class Columns(Generic[M]):
 
     def build(self, connection: BaseDatabaseWrapper, values: Sequence[Any]) -> M:
         """A model instance with these fields loaded and the others deferred."""
-        model, loaded = self.model, self.convert(connection, values)
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-            return model.from_db(connection.alias, self.attnames, loaded)
-        # What from_db does without the per-field round of Model.__init__ (a field left out of __dict__ is
-        # deferred, as there): a third of the cost of reading an appeal's detail went into those rounds.
-        instance = model.__new__(model)
-        instance.__dict__.update(zip(self.attnames, loaded, strict=True))
-        instance._state = ModelState()
-        instance._state.adding, instance._state.db = False, connection.alias
-        return instance
+        return _instance(self.model, connection.alias, self.attnames, self.convert(connection, values))
+
+
+def _instance(model: type[M], alias: str, attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """A saved instance holding these Python values, the fields not named deferred (as `from_db` makes it)."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model.from_db(alias, attnames, values)
+    # What from_db does without the per-field round of Model.__init__ (a field left out of __dict__ is
+    # deferred, as there): a third of the cost of reading an appeal's detail went into those rounds.
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding, instance._state.db = False, alias
+    return instance
+
+
+class Insert(Generic[M]):
+    """New rows of one model with these fields, by an INSERT written once per database and form.
+
+    Every field is given: model defaults are not applied."""
+
+    def __init__(self, model: type[M], fields: Sequence[str]):
+        self.model = model
+        self.fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in fields]
+        self.attnames = [f.attname for f in self.fields]
+        pk = model._meta.pk
+        assert pk is not None and pk.attname not in self.attnames  # noqa: S101 — the database numbers the rows
+        self.pk_attname = pk.attname
+        self._sql: dict[tuple[str, str], str] = {}
+
+    def _statement(self, connection: BaseDatabaseWrapper, rows: str) -> str:
+        key = (connection.vendor, rows)
+        if key not in self._sql:
+            qn = connection.ops.quote_name
+            pk = self.model._meta.pk
+            assert pk is not None  # noqa: S101
+            self._sql[key] = (f"INSERT INTO {qn(self.model._meta.db_table)} ({', '.join(qn(str(f.column)) for f in self.fields)}) "
+                              f"{rows} RETURNING {qn(str(pk.column))}")
+        return self._sql[key]
+
+    def prepare(self, connection: BaseDatabaseWrapper, values: Mapping[str, Any]) -> list[Any]:
+        """The given fields' values (by attname) as the database takes them, in the order of the fields."""
+        return [f.get_db_prep_save(values[f.attname], connection) for f in self.fields if f.attname in values]
+
+    def one(self, connection: BaseDatabaseWrapper, values: Mapping[str, Any]) -> M:
+        """Insert one row (`values` by attname, every field given) and return it as a saved instance."""
+        row = [values[name] for name in self.attnames]
+        if _heard(self.model):
+            return self.model._default_manager.db_manager(connection.alias).create(**values)
+        placeholders = f"VALUES ({', '.join(['%s'] * len(row))})"
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection, placeholders), self.prepare(connection, values))
+            pk = cursor.fetchone()[0]
+        return _instance(self.model, connection.alias, [self.pk_attname, *self.attnames], [pk, *row])
+
+    def select(self, connection: BaseDatabaseWrapper, select: str, params: Sequence[Any]) -> list[int]:
+        """`INSERT … SELECT`: one row per row of `select`, whose columns are these fields in order; the new ids.
+
+        `params` go to the database as given: prepare them (`prepare`, `adapt_*`) first."""
+        if _heard(self.model):
+            raise RuntimeError(f"{self.model._meta.label} has save receivers, which INSERT … SELECT would bypass")
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection, select), params)
+            return [pk for (pk,) in cursor.fetchall()]
+
+
+_UPDATES: dict[tuple[type[models.Model], tuple[str, ...], str], str] = {}
+
+
+def _heard(model: type[models.Model]) -> bool:
+    """Whether something listens to the model's saves (then the ORM writes it, so that they hear it)."""
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
+
+
+def update(connection: BaseDatabaseWrapper, instance: models.Model, fields: Sequence[str]) -> None:
+    """`instance.save(update_fields=fields)` by an UPDATE written once per model and fields (auto_now stamped)."""
+    model, meta = type(instance), instance._meta
+    if _heard(model):
+        instance.save(using=connection.alias, update_fields=fields)
+        return
+    key = (model, tuple(fields), connection.vendor)
+    if key not in _UPDATES:
+        qn = connection.ops.quote_name
+        assert meta.pk is not None  # noqa: S101
+        columns = [cast("models.Field[Any, Any]", meta.get_field(name)).column for name in fields]
+        assignments = ", ".join(f"{qn(str(column))} = %s" for column in columns)
+        _UPDATES[key] = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(str(meta.pk.column))} = %s"  # noqa: S608
+    prepared = []
+    for name in fields:
+        field = cast("models.Field[Any, Any]", meta.get_field(name))
+        prepared.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATES[key], [*prepared, instance.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{meta.label} {instance.pk}: the update changed no row")
