@@ -8,24 +8,23 @@ with their delivery task (which commits or rolls back with them). Field checks t
 changes nothing.
 """
 
+import dataclasses
 import datetime
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zhitongche.accounts import scopes
 from zhitongche.accounts.models import Role
-from zhitongche.core import audit
+from zhitongche.core import audit, rows
 from zhitongche.core.calendar import end_of_day, local_date
 from zhitongche.core.errors import Conflict, InvalidInput, NotFound
-from zhitongche.regions.models import Department
-from zhitongche.registry.models import Assignment, Enterprise
+from zhitongche.regions.models import Department, Level
+from zhitongche.registry.models import Enterprise
 from zhitongche.registry.validators import clean_uscc
 
 from . import deadlines, duplicates, selectors
@@ -55,6 +54,10 @@ AUDITED = ("stage", "lead_department", "due_at", "sign_due_at", "rating", "resol
 MAX_CO_DEPARTMENTS = 10
 MAX_EXTEND_DAYS = 30
 DEFAULT_CHANNEL: dict[str, str] = {Role.ENTERPRISE: Channel.ONLINE, Role.STEWARD: Channel.STEWARD, Role.CLERK: Channel.WINDOW}
+# An action's rows are written by hand (core/rows.py): through the ORM they cost most of a 督办.
+_EVENT = rows.Insert(AppealEvent, ["appeal", "action", "actor", "actor_label", "at", "stage_from", "stage_to", "note",
+                                   "data"])
+_NOTIFICATION = rows.Insert(Notification, ["recipient", "kind", "appeal", "message", "created_at"])
 
 
 # ---------------------------------------------------------------- field checks (no database)
@@ -117,12 +120,14 @@ def _commit(appeal: Appeal, *, actor: Any, action: str, before: dict[str, Any], 
 
     `at` is the moment the action stamps on the appeal (its `dispatched_at`, `signed_at`, …), so that the timeline
     shows the same time."""
-    appeal.save(update_fields=[*fields, "updated_at"])
+    connection = transaction.get_connection()
+    rows.update(connection, appeal, [*fields, "updated_at"])
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    event = AppealEvent.objects.create(
-        appeal=appeal, action=action, actor=real_actor, actor_label=_actor_label(actor), at=at or timezone.now(),
-        stage_from=stage_from, stage_to=appeal.stage, note=note, data=data or {},
-    )
+    event = _EVENT.one(connection, {
+        "appeal_id": appeal.pk, "action": action, "actor_id": real_actor.pk if real_actor else None,
+        "actor_label": _actor_label(actor), "at": at or timezone.now(), "stage_from": stage_from,
+        "stage_to": appeal.stage, "note": note, "data": data or {},
+    })
     changes = audit.diff(before, audit.snapshot(appeal, AUDITED))
     audit.record(actor=actor, action=f"appeal.{action}", obj=appeal,
                  changes={**changes, **({"note": [None, note]} if note else {})})
@@ -131,42 +136,61 @@ def _commit(appeal: Appeal, *, actor: Any, action: str, before: dict[str, Any], 
 
 # ---------------------------------------------------------------- notifications
 
-def _user_ids(q: Q) -> list[int]:
-    return list(get_user_model().objects.filter(q, is_active=True).values_list("pk", flat=True))
+@dataclasses.dataclass(frozen=True)
+class Recipients:
+    """Whom to notify: a condition on the users' table (alias `u`) with its parameters; only active users get it."""
+
+    where: str
+    params: tuple[Any, ...] = ()
+
+    def __or__(self, other: "Recipients") -> "Recipients":
+        return Recipients(f"({self.where}) OR ({other.where})", self.params + other.params)
 
 
-def department_user_ids(*department_ids: int | None) -> list[int]:
-    """Active users of the given departments (one query for all of them)."""
-    ids = [pk for pk in department_ids if pk]
-    return _user_ids(Q(role=Role.DEPARTMENT, department_id__in=ids)) if ids else []
+NOBODY = Recipients("1 = 0")
 
 
-def bureau_user_ids(region_id: str) -> list[int]:
-    """Active bureau users whose region covers `region_id` (theirs, or the whole city)."""
-    return _user_ids(Q(role=Role.BUREAU) & (Q(region_id=region_id) | Q(region__level="city")))
+def department_users(*department_ids: int | None) -> Recipients:
+    """The users of the given departments."""
+    ids = tuple(pk for pk in department_ids if pk)
+    if not ids:
+        return NOBODY
+    return Recipients(f"u.role = %s AND u.department_id IN ({', '.join(['%s'] * len(ids))})", (Role.DEPARTMENT, *ids))
 
 
-def enterprise_side_user_ids(enterprise_id: int) -> list[int]:
-    """The enterprise's own users and its currently assigned stewards' accounts."""
-    steward_users = (Assignment.objects.filter(enterprise_id=enterprise_id, steward__user__isnull=False)
-                     .exclude(until__lt=timezone.localdate()).values("steward__user_id"))
-    return _user_ids(Q(role=Role.ENTERPRISE, enterprise_id=enterprise_id) | Q(pk__in=steward_users))
+def bureau_users(region_id: str) -> Recipients:
+    """The bureau users whose region covers `region_id` (theirs, or the whole city)."""
+    return Recipients("u.role = %s AND (u.region_id = %s OR u.region_id IN "
+                      "(SELECT code FROM regions_division WHERE level = %s))", (Role.BUREAU, region_id, Level.CITY))
 
 
-def notify(user_ids: Iterable[int], *, kind: str, appeal: Appeal | None, message: str) -> list[Notification]:
-    """Write in-app notifications and queue their outbound delivery in the same transaction.
+def enterprise_side_users(enterprise_id: int) -> Recipients:
+    """The enterprise's own users and the accounts of its currently assigned stewards."""
+    connection = transaction.get_connection()
+    return Recipients(
+        "(u.role = %s AND u.enterprise_id = %s) OR u.id IN (SELECT s.user_id FROM registry_assignment a "
+        "JOIN registry_steward s ON s.id = a.steward_id WHERE a.enterprise_id = %s AND s.user_id IS NOT NULL "
+        "AND (a.until IS NULL OR a.until >= %s))",
+        (Role.ENTERPRISE, enterprise_id, enterprise_id, connection.ops.adapt_datefield_value(timezone.localdate())))
 
-    The task queue lives in the same database, so the delivery task commits or rolls back with the
-    notifications: no second write after commit, and a rolled-back action queues nothing."""
-    rows = Notification.objects.bulk_create([
-        Notification(recipient_id=pk, kind=kind, appeal=appeal, message=message[:300]) for pk in dict.fromkeys(user_ids)
-    ])
-    ids = [n.pk for n in rows if n.pk is not None]
+
+def notify(recipients: Recipients, *, kind: str, appeal: Appeal | None, message: str) -> list[int]:
+    """Write in-app notifications and queue their outbound delivery in the same transaction; the new ids.
+
+    One INSERT … SELECT over the users' table finds the recipients and writes their rows. The task queue lives in
+    the same database, so the delivery task commits or rolls back with the notifications: no second write after
+    commit, and a rolled-back action queues nothing."""
+    connection = transaction.get_connection()
+    values = _NOTIFICATION.prepare(connection, {"kind": kind, "appeal_id": appeal.pk if appeal else None,
+                                                "message": message[:300], "created_at": timezone.now()})
+    ids = _NOTIFICATION.select(
+        connection, f"SELECT u.id, %s, %s, %s, %s FROM accounts_user u WHERE u.is_active AND ({recipients.where})",  # noqa: S608
+        [*values, *recipients.params])
     if ids:
         from .tasks import deliver_notifications
 
         deliver_notifications.enqueue(ids)
-    return rows
+    return ids
 
 
 def notification_mark_read(*, actor: Any, ids: list[int] | None = None) -> int:
@@ -217,16 +241,16 @@ def appeal_submit(*, actor: Any, enterprise: str, title: str, content: str, cate
         )
         appeal.number = f"SQ{timezone.localdate(now):%Y%m%d}{appeal.pk:06d}"
         appeal.save(update_fields=["number"])
-        event = AppealEvent.objects.create(
-            appeal=appeal, action=Action.SUBMIT, actor=actor, actor_label=_actor_label(actor), at=now,
-            stage_to=Stage.SUBMITTED, data={"channel": channel, "category": category,
-                                            "duplicate_of": duplicate.number if duplicate else None},
-        )
+        event = _EVENT.one(transaction.get_connection(), {
+            "appeal_id": appeal.pk, "action": Action.SUBMIT, "actor_id": actor.pk, "actor_label": _actor_label(actor),
+            "at": now, "stage_from": "", "stage_to": Stage.SUBMITTED, "note": "",
+            "data": {"channel": channel, "category": category, "duplicate_of": duplicate.number if duplicate else None},
+        })
         _store_files(appeal, checked, actor, event, stored)
         audit.record(actor=actor, action="appeal.submit", obj=appeal, changes=audit.diff(
             {}, {**audit.snapshot(appeal, ("number", "enterprise", "channel", "category", "title", "stage")),
                  "attachments": len(checked)}))
-        notify(bureau_user_ids(ent.region_id), kind="new_appeal", appeal=appeal,
+        notify(bureau_users(ent.region_id), kind="new_appeal", appeal=appeal,
                message=f"新诉求 {appeal.number}：{title}" + ("（疑似重复）" if duplicate else ""))
     return appeal
 
@@ -254,7 +278,7 @@ def appeal_reject(*, actor: Any, appeal_id: int, reason: str) -> Appeal:
         appeal.stage, appeal.closed_at = Stage.REJECTED, timezone.now()
         _commit(appeal, actor=actor, action=Action.REJECT, before=before, stage_from=stage_from,
                 fields=["stage", "closed_at"], note=reason, at=appeal.closed_at)
-        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="rejected", appeal=appeal,
+        notify(enterprise_side_users(appeal.enterprise_id), kind="rejected", appeal=appeal,
                message=f"诉求 {appeal.number} 不予受理：{reason[:100]}")
     return appeal
 
@@ -297,9 +321,9 @@ def appeal_dispatch(*, actor: Any, appeal_id: int, lead_department: str, co_depa
                         "overdue", "reminded_80", "reminded_due"],
                 note=note, data={"lead_department": lead, "co_departments": co,
                                  "sign_due_at": sign_due.isoformat(), "due_at": due.isoformat()}, at=now)
-        notify(department_user_ids(lead_dept.pk), kind="dispatched", appeal=appeal,
+        notify(department_users(lead_dept.pk), kind="dispatched", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（主办），请于 {sign_due:%m月%d日} 前签收、{due:%m月%d日} 前反馈")
-        notify(department_user_ids(*(d.pk for d in co_depts)), kind="dispatched_co", appeal=appeal,
+        notify(department_users(*(d.pk for d in co_depts)), kind="dispatched_co", appeal=appeal,
                message=f"新交办诉求 {appeal.number}（协办）")
     return appeal
 
@@ -331,7 +355,7 @@ def appeal_return(*, actor: Any, appeal_id: int, reason: str) -> Appeal:
                 fields=["stage", "lead_department", "dispatched_at", "sign_due_at", "signed_at", "due_at",
                         "overdue", "reminded_80", "reminded_due"],
                 note=reason, data={"department": returned_by})
-        notify(bureau_user_ids(appeal.region_id), kind="returned", appeal=appeal,
+        notify(bureau_users(appeal.region_id), kind="returned", appeal=appeal,
                message=f"诉求 {appeal.number} 被 {returned_by} 退回：{reason[:100]}")
     return appeal
 
@@ -353,7 +377,7 @@ def appeal_extend(*, actor: Any, appeal_id: int, days: int, reason: str) -> Appe
         _commit(appeal, actor=actor, action=Action.EXTEND, before=before, stage_from=stage_from,
                 fields=["due_at", "reminded_80", "reminded_due"], note=reason,
                 data={"days": days, "from": old_due.isoformat(), "to": appeal.due_at.isoformat()})
-        notify(department_user_ids(appeal.lead_department_id), kind="extended", appeal=appeal,
+        notify(department_users(appeal.lead_department_id), kind="extended", appeal=appeal,
                message=f"诉求 {appeal.number} 已延期 {days} 个工作日，新期限 {appeal.due_at:%Y-%m-%d}")
     return appeal
 
@@ -376,7 +400,7 @@ def appeal_reply(*, actor: Any, appeal_id: int, content: str, resolved: bool, fi
                         fields=["stage", "replied_at", "resolved", "handling_days", "overdue"], note=content,
                         data={"resolved": resolved, "attachments": len(checked)}, at=now)
         _store_files(appeal, checked, actor, event, stored)
-        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="replied", appeal=appeal,
+        notify(enterprise_side_users(appeal.enterprise_id), kind="replied", appeal=appeal,
                message=f"诉求 {appeal.number} 已反馈，待回访评价")
     return appeal
 
@@ -424,7 +448,7 @@ def appeal_evaluate(*, actor: Any, appeal_id: int, rating: str, comment: str = "
                                     "due_at": appeal.due_at.isoformat() if reopened and appeal.due_at else None},
                 at=now)
         if reopened:
-            notify(department_user_ids(appeal.lead_department_id), kind="reopened", appeal=appeal,
+            notify(department_users(appeal.lead_department_id), kind="reopened", appeal=appeal,
                    message=f"诉求 {appeal.number} 评价为「{Rating(rating).label}」，已重办，请于 "
                            f"{appeal.due_at:%Y-%m-%d} 前再次反馈")
     return appeal
@@ -439,7 +463,7 @@ def appeal_escalate(*, actor: Any, appeal_id: int, note: str = "") -> Appeal:
         appeal.escalated = True
         _commit(appeal, actor=actor, action=Action.ESCALATE, before=before, stage_from=stage_from,
                 fields=["escalated"], note=note)
-        notify(department_user_ids(appeal.lead_department_id), kind="escalated", appeal=appeal,
+        notify(department_users(appeal.lead_department_id), kind="escalated", appeal=appeal,
                message=f"诉求 {appeal.number} 被督办" + (f"：{note[:100]}" if note else ""))
     return appeal
 
@@ -465,10 +489,11 @@ def appeal_merge(*, actor: Any, appeal_id: int, into: int) -> Appeal:
         _commit(appeal, actor=actor, action=Action.MERGE, before=before, stage_from=stage_from,
                 fields=["stage", "merged_into", "closed_at"], note=f"并入诉求 {target.number}",
                 data={"into": target.pk, "into_number": target.number}, at=now)
-        AppealEvent.objects.create(appeal=target, action=Action.MERGE, actor=actor, actor_label=_actor_label(actor),
-                                   at=now, stage_from=target.stage, stage_to=target.stage,
-                                   note=f"诉求 {appeal.number} 并入本件", data={"from": appeal.pk})
-        notify(enterprise_side_user_ids(appeal.enterprise_id), kind="merged", appeal=appeal,
+        _EVENT.one(transaction.get_connection(), {
+            "appeal_id": target.pk, "action": Action.MERGE, "actor_id": actor.pk, "actor_label": _actor_label(actor),
+            "at": now, "stage_from": target.stage, "stage_to": target.stage, "note": f"诉求 {appeal.number} 并入本件",
+            "data": {"from": appeal.pk}})
+        notify(enterprise_side_users(appeal.enterprise_id), kind="merged", appeal=appeal,
                message=f"诉求 {appeal.number} 与 {target.number} 重复，已合并办理")
     return appeal
 
@@ -498,15 +523,7 @@ def appeal_act(*, actor: Any, appeal_id: int, action: str, fields: dict[str, Any
 
 # ---------------------------------------------------------------- the deadline sweep
 
-class _Recipients:
-    """Department and bureau user ids, each looked up once per sweep (many appeals share them)."""
-
-    def __init__(self) -> None:
-        self.department = functools.cache(department_user_ids)
-        self.bureau = functools.cache(bureau_user_ids)
-
-
-def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime, recipients: _Recipients) -> bool:
+def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime) -> bool:
     """Mark one appeal (overdue, or reminded at 80 % / on the deadline) exactly once, with event and audit."""
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
@@ -519,17 +536,17 @@ def _sweep_one(appeal_id: int, kind: str, now: datetime.datetime, recipients: _R
             appeal.overdue = True
             _commit(appeal, actor="期限巡检", action=Action.OVERDUE, before=before, stage_from=appeal.stage,
                     fields=["overdue"], note="已超过办理期限", data={"due_at": appeal.due_at.isoformat()}, at=now)
-            notify(recipients.department(appeal.lead_department_id) + recipients.bureau(appeal.region_id), kind="overdue",
+            notify(department_users(appeal.lead_department_id) | bureau_users(appeal.region_id), kind="overdue",
                    appeal=appeal, message=f"诉求 {appeal.number} 已超期（期限 {appeal.due_at:%Y-%m-%d}）")
             return True
         field = "reminded_80" if kind == "remind_80" else "reminded_due"
         if getattr(appeal, field):
             return False
         setattr(appeal, field, True)
-        appeal.save(update_fields=[field, "updated_at"])
+        rows.update(transaction.get_connection(), appeal, [field, "updated_at"])
         audit.record(actor="期限巡检", action=f"appeal.{kind}", obj=appeal, changes={field: [False, True]})
         text = ("办理时限已过 80%" if kind == "remind_80" else "今天是办理期限") + f"（{appeal.due_at:%Y-%m-%d %H:%M}）"
-        notify(recipients.department(appeal.lead_department_id), kind=kind, appeal=appeal,
+        notify(department_users(appeal.lead_department_id), kind=kind, appeal=appeal,
                message=f"诉求 {appeal.number}：{text}")
         return True
 
@@ -539,13 +556,12 @@ def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     running = Appeal.objects.filter(stage__in=RUNNING_STAGES, due_at__isnull=False)
     counts = {"overdue": 0, "remind_80": 0, "remind_due": 0}
-    recipients = _Recipients()
     for pk in running.filter(overdue=False, due_at__lt=now).values_list("pk", flat=True):
-        counts["overdue"] += _sweep_one(pk, "overdue", now, recipients)
+        counts["overdue"] += _sweep_one(pk, "overdue", now)
     # The deadline day: the due date is today (Asia/Shanghai) and it has not passed yet.
     for pk in running.filter(reminded_due=False, due_at__gte=now, due_at__lte=end_of_day(local_date(now))
                              ).values_list("pk", flat=True):
-        counts["remind_due"] += _sweep_one(pk, "remind_due", now, recipients)
+        counts["remind_due"] += _sweep_one(pk, "remind_due", now)
     # 80 % of the time from the start of the current round (the last reopening, else the dispatch) to the
     # deadline has elapsed; the start comes in the same query, not one query per running appeal.
     reopened = (AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action=Action.EVALUATE, stage_to=Stage.HANDLING)
@@ -555,5 +571,5 @@ def sweep_deadlines(*, now: datetime.datetime | None = None) -> dict[str, int]:
                   .values_list("pk", "due_at", "round_start"))
     for pk, due_at, start in candidates:
         if start is not None and due_at is not None and now >= start + (due_at - start) * 0.8:
-            counts["remind_80"] += _sweep_one(pk, "remind_80", now, recipients)
+            counts["remind_80"] += _sweep_one(pk, "remind_80", now)
     return counts

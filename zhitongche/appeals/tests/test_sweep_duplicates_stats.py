@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from zhitongche.appeals import services
@@ -48,16 +48,43 @@ def test_sweep_reminds_at_80_percent_and_on_deadline_then_marks_overdue_once_eac
     assert AppealEvent.objects.filter(appeal=appeal, action="overdue").count() == 1
 
 
-def test_sweep_looks_up_the_recipients_of_many_appeals_once(world, clock):
+def test_sweep_finds_and_notifies_each_appeals_recipients_in_one_statement(world, clock):
     for _ in range(4):
         dispatched_general(world, clock)
     clock(2025, 11, 12, 9, 0)
     with CaptureQueriesContext(connection) as queries:
         assert services.sweep_deadlines()["overdue"] == 4
-    user_lookups = [q for q in queries.captured_queries
-                    if q["sql"].startswith("SELECT") and 'FROM "accounts_user"' in q["sql"]]
-    assert len(user_lookups) == 2  # the department's users and the bureau's, not two per appeal
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if q.startswith("SELECT") and "accounts_user" in q]  # no lookup of its own
+    assert len([q for q in sql if q.startswith('INSERT INTO "appeals_notification"')]) == 4  # one per appeal
     assert kinds_for(world.rsj).count("overdue") == 4 and kinds_for(world.bureau).count("overdue") == 4
+
+
+def test_each_rule_notifies_exactly_the_active_users_it_names(world, make_user):
+    from zhitongche.registry.models import Assignment, Steward
+
+    off_duty = make_user("department", username="t_rsj_off", department="RSJ")
+    off_duty.is_active = False
+    off_duty.save(update_fields=["is_active"])
+    former = make_user("steward", username="t_steward_old")
+    Assignment.objects.create(enterprise=world.ent, since=datetime.date(2024, 1, 1), until=datetime.date(2024, 12, 31),
+                              steward=Steward.objects.create(name="前任管家", phone="13900000902", region_id="210302",
+                                                             user=former, department=world.steward.department))
+    rsj, zjj = world.rsj.department_id, world.zjj.department_id
+
+    def notified(recipients):
+        with transaction.atomic():
+            ids = services.notify(recipients, kind="test", appeal=None, message="测试")
+        return set(Notification.objects.filter(pk__in=ids).values_list("recipient_id", flat=True)), len(ids)
+
+    assert notified(services.department_users(rsj)) == ({world.rsj.pk}, 1)
+    assert notified(services.department_users(rsj, None, zjj)) == ({world.rsj.pk, world.zjj.pk}, 2)
+    assert notified(services.department_users(None)) == (set(), 0)
+    assert notified(services.bureau_users("210302")) == ({world.bureau.pk, world.bureau_tiedong.pk}, 2)
+    assert notified(services.enterprise_side_users(world.ent.pk)) == ({world.enterprise_user.pk, world.steward_user.pk}, 2)
+    # Overlapping rules name a user once.
+    assert notified(services.department_users(rsj) | services.bureau_users("210303") | services.department_users(rsj)) \
+        == ({world.rsj.pk, world.bureau.pk, world.bureau_tiexi.pk}, 3)
 
 
 def test_overdue_list_for_the_bureau(world, clock, api):
