@@ -27,6 +27,9 @@ ROLE_NEEDS = {
     Role.CLERK: "region",
 }
 
+# Written by logins, read only by them (the token lookup leaves them deferred; see migration 0004).
+LOGIN_BOOKKEEPING = ("last_login", "failed_logins", "locked_until")
+
 
 class User(AbstractUser):
     """A platform account: one role, and the department, region or enterprise that bounds what it sees."""

@@ -18,7 +18,7 @@ from zhitongche.regions.models import Department, Division, Level
 from zhitongche.registry.models import Enterprise
 
 from . import tokencache
-from .models import ROLE_NEEDS, ApiToken, Role, User
+from .models import LOGIN_BOOKKEEPING, ROLE_NEEDS, ApiToken, Role, User
 
 TOKEN_PREFIX = "ztc_"  # noqa: S105 — a public prefix, not a secret
 AUDITED_USER_FIELDS = ("username", "role", "display_name", "department", "region", "enterprise", "is_active")
@@ -98,7 +98,9 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
                      changes={"revoked_at": [None, token.revoked_at.isoformat()]})
     return token
 
-_TOKEN_USER = Columns(User, [f.name for f in User._meta.concrete_fields])
+# The login bookkeeping is left deferred: logins update it, and the trigger that tells the token caches of changes
+# (migration 0004) ignores it, so that a login does not empty them.
+_TOKEN_USER = Columns(User, [f.name for f in User._meta.concrete_fields if f.name not in LOGIN_BOOKKEEPING])
 _TOKEN = Columns(ApiToken, ["id", "last_used_at"])
 _USER_REGION = Columns(Division, ["code", "level"])
 _USER_DEPARTMENT = Columns(Department, ["id", "code"])

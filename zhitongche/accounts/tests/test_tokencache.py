@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from zhitongche.accounts import tokencache
-from zhitongche.accounts.models import ApiToken, User
+from zhitongche.accounts.models import LOGIN_BOOKKEEPING, ApiToken, User
 from zhitongche.accounts.services import token_authenticate, token_create, token_revoke, user_create
 from zhitongche.core import listen
 
@@ -114,3 +114,28 @@ def test_the_triggers_are_in_place(transactional_db):
         cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%_auth_changed'")
         tables = {name for (name,) in cursor.fetchall()}
     assert tables == {"accounts_user", "accounts_apitoken", "regions_division", "regions_department"}
+
+
+@postgresql_only
+def test_the_user_trigger_watches_every_column_the_lookup_reads(transactional_db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT a.attname FROM pg_trigger t JOIN pg_attribute a ON a.attrelid = t.tgrelid "
+                       "AND a.attnum = ANY(t.tgattr) WHERE t.tgname = 'accounts_user_auth_changed'")
+        watched = {name for (name,) in cursor.fetchall()}
+    read = {f.column for f in User._meta.concrete_fields if f.name not in LOGIN_BOOKKEEPING}
+    assert watched == read
+
+
+@postgresql_only
+def test_logins_leave_the_rows_held_and_the_held_user_loads_them_fresh(holder, django_assert_num_queries):
+    user, _, raw = holder
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("UPDATE accounts_user SET last_login = now(), failed_logins = 3 WHERE id = %s", [user.pk])
+    assert not listen.wait(0.2)  # a login tells no one
+    with django_assert_num_queries(0):
+        held = token_authenticate(raw)
+    assert held == user
+    with django_assert_num_queries(2):
+        assert held.failed_logins == 3 and held.last_login is not None  # deferred: each read when asked for
+    _elsewhere("UPDATE accounts_user SET display_name = '改名', failed_logins = 0 WHERE id = %(user)s", {"user": user.pk})
+    assert token_authenticate(raw).display_name == "改名"  # any other column still tells every process
