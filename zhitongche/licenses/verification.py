@@ -74,6 +74,7 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     identifier: str | None = None
     license_id: int | None = None
+    row_read: bool = False  # the licence row was looked up (license_id is None then only when there is none)
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON body."""
@@ -81,8 +82,9 @@ class Outcome:
 
     def license_pk(self) -> int | None:
         """Our licence's id, for the usage log: read with the row, or looked up now when the answer came without it
-        (the status bits alone: active, or expired by its dates), so that the hot path itself never reads it."""
-        if self.license_id is None and self.identifier:
+        (the status bits alone: active, or expired by its dates), so that the hot path itself never reads it; not
+        again when the row was read and there was none."""
+        if self.license_id is None and self.identifier and not self.row_read:
             self.license_id = License.objects.filter(identifier=self.identifier).values_list("id", flat=True).first()
         return self.license_id
 
@@ -156,11 +158,11 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     issuer = credential.get("issuer")
     ours = (issuer.get("id") if isinstance(issuer, dict) else issuer) == keys.issuer_did()
     slot = _our_slot(entry)
-    row = None
+    row, looked_up = None, False
     if result.valid and ours and identifier and slot and statusbits.bit(*slot) is False:
         status = _ACTIVE  # our signature on a clear bit: active unless past its validUntil
     elif identifier:
-        row = _license_row(identifier, moment)
+        row, looked_up = _license_row(identifier, moment), True
     if row is not None:
         stored, expired, list_id, index, license_id = row
         status = stored
@@ -195,7 +197,7 @@ def _verify_credential(credential: Any, now: datetime.datetime | None) -> Outcom
     if status is not None and status != _ACTIVE and status not in errors:
         errors.append(status)
     valid = result.valid and status == _ACTIVE and not errors
-    return Outcome(valid, status, errors, identifier, license_id)
+    return Outcome(valid, status, errors, identifier, license_id, row_read=looked_up)
 
 
 def verify_body(body: bytes | str, now: datetime.datetime | None = None) -> Outcome | vc.VerifyResult:

@@ -82,6 +82,19 @@ def test_revoked_and_superseded_are_read_from_the_row(issue, issuer, row_reads):
     assert row_reads == [revoked.identifier, changed.identifier]
 
 
+def test_a_number_we_do_not_hold_is_looked_up_once(issue, issuer, row_reads):
+    from zhitongche.licenses.identifiers import make_identifier
+
+    cred = _credential(issuer, issue())
+    unknown = make_identifier("210302", "SPJY", 2025)
+    outcome = verification.verify_credential({**cred, "credentialSubject": {**cred["credentialSubject"],
+                                                                             "licenseNumber": unknown}})
+    assert not outcome.valid and row_reads == [unknown]
+    with CaptureQueriesContext(connection) as queries:
+        assert outcome.license_pk() is None  # for the usage log: the answer already says there is none
+    assert queries.captured_queries == []
+
+
 @pytest.fixture
 def lists_file(tmp_path, django_db_blocker):
     """A SQLite file with one status list (id 7, all clear), the connection of "another process" to it, and a
