@@ -13,7 +13,6 @@ from .middleware import current_request_id
 from .models import AuditLog
 from .rows import Insert
 
-
 # Written by hand: every write of the platform appends one, and the ORM's create() cost three times the INSERT.
 _ROW = Insert(AuditLog, ["at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "changes",
                          "request_id"])
