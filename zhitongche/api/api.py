@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import AUTH
+from .renderers import OrjsonRenderer
 from .routers import ROUTERS
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="营商环境服务平台接口。认证：`Authorization: Bearer <token>`（令牌由 `ztc token NAME` 生成）。",
     auth=AUTH,
     urls_namespace="api",
+    renderer=OrjsonRenderer(),
 )
 errors.install(api)
 for prefix, module in ROUTERS:

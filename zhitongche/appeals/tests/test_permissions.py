@@ -228,7 +228,7 @@ def test_detail_rendered_as_the_schema_would(world, api, rf):
                 continue
             data = appeals_api.detail(user, selectors.appeal_detail(user=user, appeal_id=appeal.pk))
             validated = appeals_api.AppealOut.model_validate(data).model_dump()
-            assert response.content.decode() == renderer.render(rf.get("/"), validated, response_status=200)
+            assert response.content == renderer.render(rf.get("/"), validated, response_status=200)
             body = response.json()
             seen.update(key for key in ("suggestions", "duplicate_of", "attachments", "events") if body[key])
     assert seen == {"suggestions", "duplicate_of", "attachments", "events"}

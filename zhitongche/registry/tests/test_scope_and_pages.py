@@ -91,7 +91,7 @@ def test_coverage_rendered_as_the_schema_would(make_user, api, registry, rf):
     for user in users:
         response = api(user).get("/api/v1/stats/coverage")
         validated = registry_api.CoverageOut.model_validate(selectors.coverage(user=user)).model_dump()
-        assert response.content.decode() == platform_api.renderer.render(rf.get("/"), validated, response_status=200)
+        assert response.content == platform_api.renderer.render(rf.get("/"), validated, response_status=200)
     assert response.json()["by_region"] == [] and len(validated) == 9  # RSJ is responsible for no category
 
 

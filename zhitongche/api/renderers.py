@@ -1,0 +1,23 @@
+"""The API's JSON renderer: orjson, with ninja's own encoder for every value orjson would write differently."""
+
+from typing import Any
+
+import orjson
+from django.http import HttpRequest
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
+
+_NINJA = NinjaJSONEncoder()
+# Times go to ninja's encoder (DjangoJSONEncoder: milliseconds, "Z" for UTC), as does all orjson cannot write.
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+class OrjsonRenderer(BaseRenderer):
+    """The values ninja's JSONRenderer writes, compact and in UTF-8, for a fraction of its CPU (json.dumps with
+    ninja's encoder was a tenth of an appeal detail's request). A test holds the two equal value by value."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        """The body of a response."""
+        return orjson.dumps(data, default=_NINJA.default, option=_OPTIONS)
