@@ -86,17 +86,15 @@ class Insert(Generic[M]):
         self.attnames = [f.attname for f in self.fields]
         pk = model._meta.pk
         assert pk is not None and pk.attname not in self.attnames  # noqa: S101 — the database numbers the rows
-        self.pk_attname = pk.attname
+        self.pk_attname, self.pk_column = pk.attname, str(pk.column)
         self._sql: dict[tuple[str, str], str] = {}
 
     def _statement(self, connection: BaseDatabaseWrapper, rows: str) -> str:
         key = (connection.vendor, rows)
         if key not in self._sql:
             qn = connection.ops.quote_name
-            pk = self.model._meta.pk
-            assert pk is not None  # noqa: S101
-            self._sql[key] = (f"INSERT INTO {qn(self.model._meta.db_table)} ({', '.join(qn(str(f.column)) for f in self.fields)}) "
-                              f"{rows} RETURNING {qn(str(pk.column))}")
+            columns = ", ".join(qn(str(f.column)) for f in self.fields)
+            self._sql[key] = f"INSERT INTO {qn(self.model._meta.db_table)} ({columns}) {rows} RETURNING {qn(self.pk_column)}"
         return self._sql[key]
 
     def prepare(self, connection: BaseDatabaseWrapper, values: Mapping[str, Any]) -> list[Any]:
