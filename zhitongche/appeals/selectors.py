@@ -204,17 +204,18 @@ def _detail_sql(connection: Any, *, with_dispatch_mark: bool) -> str:
     qn = connection.ops.quote_name
     appeals, departments = qn(Appeal._meta.db_table), qn(Department._meta.db_table)
     if connection.vendor == "postgresql":
-        agg, array, data = "json_agg", "json_build_array", "v.data"
+        # As text, for orjson to parse: psycopg's json loader is the json module's, twice as slow.
+        agg, array, data, text = "json_agg", "json_build_array", "v.data", "::text"
     else:  # SQLite's JSON functions; its JSONField is text, embedded as JSON by json()
-        agg, array, data = "json_group_array", "json_array", "json(v.data)"
+        agg, array, data, text = "json_group_array", "json_array", "json(v.data)", ""
     # noqa: S608 on the statement: fixed table and column names only, the one value is a parameter
     sql = (f"SELECT {_DETAIL.sql(connection, 'a')}, {_DETAIL_ENTERPRISE.sql(connection, 'e')}, "  # noqa: S608
            f"{_DETAIL_LEAD.sql(connection, 'd')}, {_DETAIL_MERGED_INTO.sql(connection, 'm')}, "
-           f"(SELECT {agg}({array}(cd.kind, cd.code)) FROM {qn(Appeal.co_departments.through._meta.db_table)} c "
+           f"(SELECT {agg}({array}(cd.kind, cd.code)){text} FROM {qn(Appeal.co_departments.through._meta.db_table)} c "
            f"INNER JOIN {departments} cd ON cd.id = c.department_id WHERE c.appeal_id = a.id), "
-           f"(SELECT {agg}({array}(v.id, v.action, v.actor_label, v.at, v.note, v.stage_from, v.stage_to, {data})) "
+           f"(SELECT {agg}({array}(v.id, v.action, v.actor_label, v.at, v.note, v.stage_from, v.stage_to, {data})){text} "
            f"FROM {qn(AppealEvent._meta.db_table)} v WHERE v.appeal_id = a.id), "
-           f"(SELECT {agg}({array}(f.id, f.name, f.content_type, f.size, f.event_id)) "
+           f"(SELECT {agg}({array}(f.id, f.name, f.content_type, f.size, f.event_id)){text} "
            f"FROM {qn(Attachment._meta.db_table)} f WHERE f.appeal_id = a.id)")
     if with_dispatch_mark:
         sql += f", ({_dispatch_mark_sql(connection)[0]})"
@@ -229,10 +230,8 @@ _DETAIL_SQL: dict[tuple[str, bool], str] = {}
 
 
 def _json_rows(value: Any) -> list[list[Any]]:
-    """A JSON array column: parsed by psycopg on PostgreSQL, text on SQLite; NULL (no rows) on PostgreSQL."""
-    if value is None:
-        return []
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    """A JSON array column (text); NULL (no rows) on PostgreSQL."""
+    return [] if value is None else orjson.loads(value)
 
 
 def _moment(value: str) -> datetime.datetime:
