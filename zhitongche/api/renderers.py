@@ -1,8 +1,10 @@
 """The API's JSON renderer: orjson, with ninja's own encoder for every value orjson would write differently."""
 
+import datetime
 from typing import Any
 
 import orjson
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
@@ -10,6 +12,12 @@ from ninja.responses import NinjaJSONEncoder
 _NINJA = NinjaJSONEncoder()
 # Times go to ninja's encoder (DjangoJSONEncoder: milliseconds, "Z" for UTC), as does all orjson cannot write.
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_TIMES = (datetime.date, datetime.time)  # datetime is a date
+
+
+def _default(value: Any) -> Any:
+    # Times straight to DjangoJSONEncoder, which ninja's encoder reaches after its own checks: a timeline has many.
+    return DjangoJSONEncoder.default(_NINJA, value) if isinstance(value, _TIMES) else _NINJA.default(value)
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -20,4 +28,4 @@ class OrjsonRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
         """The body of a response."""
-        return orjson.dumps(data, default=_NINJA.default, option=_OPTIONS)
+        return orjson.dumps(data, default=_default, option=_OPTIONS)
