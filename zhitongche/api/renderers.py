@@ -10,7 +10,7 @@ from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 
 _NINJA = NinjaJSONEncoder()
-# Times go to ninja's encoder (DjangoJSONEncoder: milliseconds, "Z" for UTC), as does all orjson cannot write.
+# Times come to _default (DjangoJSONEncoder's form: milliseconds, "Z" for UTC), as does all orjson cannot write.
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 _TIMES = (datetime.date, datetime.time)  # datetime is a date
 

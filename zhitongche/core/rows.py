@@ -4,7 +4,8 @@ Compiling an ORM query costs more than running it on these paths. A `Columns` wr
 and converts the values of a raw row the way the ORM would (SQLite datetimes, booleans, JSON), so the
 instances it builds behave like ORM ones: fields not selected are deferred and load on access. An `Insert`
 and `update()` write their statements once and prepare the values as `save()` would (`get_db_prep_save`,
-`auto_now`); they send no model signals, so they are only for models without save or delete receivers.
+`auto_now`). They call no `save()` and send no model signals: a model with save receivers is written through the
+ORM instead, and one whose `save()` does more than refuse to change a saved row must not use them.
 """
 
 from collections.abc import Callable, Mapping, Sequence
