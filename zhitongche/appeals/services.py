@@ -180,6 +180,8 @@ def notify(recipients: Recipients, *, kind: str, appeal: Appeal | None, message:
     One INSERT … SELECT over the users' table finds the recipients and writes their rows. The task queue lives in
     the same database, so the delivery task commits or rolls back with the notifications: no second write after
     commit, and a rolled-back action queues nothing."""
+    if recipients is NOBODY:  # an appeal without a lead department yet: no statement for no one
+        return []
     connection = transaction.get_connection()
     values = _NOTIFICATION.prepare(connection, {"kind": kind, "appeal_id": appeal.pk if appeal else None,
                                                 "message": message[:300], "created_at": timezone.now()})

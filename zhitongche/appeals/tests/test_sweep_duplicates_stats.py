@@ -87,6 +87,14 @@ def test_each_rule_notifies_exactly_the_active_users_it_names(world, make_user):
         == ({world.rsj.pk, world.bureau.pk, world.bureau_tiexi.pk}, 3)
 
 
+def test_a_rule_naming_no_one_writes_nothing(world):
+    appeal = appeal_at(world, Stage.ACCEPTED)  # no lead department yet: 督办 tells no one
+    with CaptureQueriesContext(connection) as queries:
+        services.appeal_escalate(actor=world.bureau, appeal_id=appeal.pk, note="请加快")
+    assert not [q for q in queries.captured_queries if "appeals_notification" in q["sql"]]
+    assert AppealEvent.objects.filter(appeal=appeal, action="escalate").count() == 1
+
+
 def test_overdue_list_for_the_bureau(world, clock, api):
     appeal = dispatched_general(world, clock)
     clock(2025, 11, 12, 9, 0)
