@@ -124,7 +124,7 @@ class Insert(Generic[M]):
             return [pk for (pk,) in cursor.fetchall()]
 
 
-_UPDATES: dict[tuple[type[models.Model], tuple[str, ...], str], str] = {}
+_UPDATES: dict[tuple[type[models.Model], tuple[str, ...], str], tuple[str, list["models.Field[Any, Any]"]]] = {}
 
 
 def _heard(model: type[models.Model]) -> bool:
@@ -142,14 +142,13 @@ def update(connection: BaseDatabaseWrapper, instance: models.Model, fields: Sequ
     if key not in _UPDATES:
         qn = connection.ops.quote_name
         assert meta.pk is not None  # noqa: S101
-        columns = [cast("models.Field[Any, Any]", meta.get_field(name)).column for name in fields]
-        assignments = ", ".join(f"{qn(str(column))} = %s" for column in columns)
-        _UPDATES[key] = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(str(meta.pk.column))} = %s"  # noqa: S608
-    prepared = []
-    for name in fields:
-        field = cast("models.Field[Any, Any]", meta.get_field(name))
-        prepared.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+        named = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
+        assignments = ", ".join(f"{qn(str(f.column))} = %s" for f in named)
+        _UPDATES[key] = (f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(str(meta.pk.column))} = %s",  # noqa: S608
+                         named)
+    sql, named = _UPDATES[key]
+    prepared = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in named]
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATES[key], [*prepared, instance.pk])
+        cursor.execute(sql, [*prepared, instance.pk])
         if cursor.rowcount != 1:
             raise DatabaseError(f"{meta.label} {instance.pk}: the update changed no row")
