@@ -1,5 +1,6 @@
 """Writes on accounts: creating users, API tokens, login lock-out, display preferences."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -94,6 +95,9 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             raise Conflict("令牌已吊销", code="already_revoked")
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        # Other processes hear the trigger's notification; this one drops the row itself, once the revocation
+        # commits, so that no call between the commit and the notification's arrival is answered from it.
+        transaction.on_commit(functools.partial(tokencache.forget, token.key_hash))
         audit.record(actor=actor, action="token.revoke", obj=token,
                      changes={"revoked_at": [None, token.revoked_at.isoformat()]})
     return token

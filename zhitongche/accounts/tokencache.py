@@ -56,6 +56,11 @@ def put(key_hash: str, heard: tuple[int, int] | None, row: list[Any]) -> None:
     _rows[key_hash] = (heard, time.monotonic(), row)
 
 
+def forget(key_hash: str) -> None:
+    """Stop holding one token's row (its revocation by this process, which need not wait for the notification)."""
+    _rows.pop(key_hash, None)
+
+
 def clear() -> None:
     """Forget every row (tests, and a forked process: its listener has heard nothing yet)."""
     _rows.clear()

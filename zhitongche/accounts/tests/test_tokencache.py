@@ -75,6 +75,15 @@ def test_a_revocation_by_this_process_is_seen_once_committed(holder):
 
 
 @postgresql_only
+def test_this_process_refuses_its_own_revocation_before_the_notification_arrives(holder, monkeypatch):
+    user, token, raw = holder
+    heard = listen.mark(tokencache.CHANNEL, connection)
+    monkeypatch.setattr(listen, "mark", lambda channel, db: heard)  # the notification has not arrived yet
+    token_revoke(actor=user, token=token)
+    assert token_authenticate(raw) is None
+
+
+@postgresql_only
 def test_the_last_used_stamp_does_not_unsettle_the_rows(holder, django_assert_num_queries):
     _, token, raw = holder
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=None)  # as if unused for a while: the next call stamps
