@@ -155,8 +155,9 @@ def _postgresql_current(db: Any) -> bool:
             return False
         if heard != _copy.mark or time.monotonic() - _copy.checked_at > CHECK_EVERY:
             if _copy.mark is None or heard[0] != _copy.mark[0]:
-                _forget_all()  # a new listener: nothing was heard while no one listened
-            _reload_revisions(db)
+                _forget_all()  # a new listener: nothing was heard while no one listened, and nothing is left to check
+            else:
+                _reload_revisions(db)
             _copy.mark, _copy.checked_at = heard, time.monotonic()
     return True
 
