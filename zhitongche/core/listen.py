@@ -95,7 +95,8 @@ class _State:
         self.heard: dict[str, int] = {}
         self.failed_at = -RETRY_AFTER
         self.failures = 0  # failed attempts in a row: each doubles the wait before the next
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the listener, the epoch and what was heard
+        self.connecting = threading.Lock()  # one thread connects; the others read the database meanwhile
 
 
 _state = _State()
@@ -120,10 +121,11 @@ def mark(channel: str, db: Any = None) -> tuple[int, int] | None:
     db = db or connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
         return None
+    if _state.listener is None and not _connect(db):
+        return None
     with _state.lock:
-        if _state.listener is None and not _connect(db):
+        if _state.listener is None:  # dropped meanwhile (register, reset)
             return None
-        assert _state.listener is not None  # noqa: S101 — connected above
         try:
             _state.listener.drain(_state.heard)
         except Exception:  # noqa: BLE001 — a lost listener means: read the database instead
@@ -135,21 +137,37 @@ def mark(channel: str, db: Any = None) -> tuple[int, int] | None:
 
 
 def _connect(db: Any) -> bool:
-    wait = min(RETRY_AFTER * 2 ** min(_state.failures, 16), RETRY_AT_MOST_EVERY)
-    if time.monotonic() - _state.failed_at < wait:
+    """Connect a listener, unless one is due later or another thread is connecting (False: read the database).
+
+    Outside the state's lock: connecting can take seconds, which would hold up every request of the process."""
+    if not _state.connecting.acquire(blocking=False):
         return False
     try:
-        _state.listener = _Listener(db, _channels)
-    except Exception as exc:  # noqa: BLE001 — any failure to listen means: read the database instead
-        log.warning("listener could not connect; reading the database", exc_info=True)
-        _state.failed_at = time.monotonic()
-        # Each attempt can hold up a request for seconds: a deaf listener is tried again only at the longest wait.
-        _state.failures = 16 if isinstance(exc, _Deaf) else _state.failures + 1
-        return False
-    _state.failures = 0
-    _state.epoch += 1
-    _state.heard.clear()
-    return True
+        if _state.listener is not None:  # another thread connected it meanwhile
+            return True
+        wait = min(RETRY_AFTER * 2 ** min(_state.failures, 16), RETRY_AT_MOST_EVERY)
+        if time.monotonic() - _state.failed_at < wait:
+            return False
+        channels = frozenset(_channels)
+        try:
+            listener = _Listener(db, set(channels))
+        except Exception as exc:  # noqa: BLE001 — any failure to listen means: read the database instead
+            log.warning("listener could not connect; reading the database", exc_info=True)
+            _state.failed_at = time.monotonic()
+            # A deaf listener will not improve soon: it is tried again only at the longest wait.
+            _state.failures = 16 if isinstance(exc, _Deaf) else _state.failures + 1
+            return False
+        with _state.lock:
+            if channels != _channels:  # a channel registered meanwhile: the next call listens on it too
+                listener.close()
+                return False
+            _state.listener = listener
+            _state.failures = 0
+            _state.epoch += 1
+            _state.heard.clear()
+        return True
+    finally:
+        _state.connecting.release()
 
 
 def _drop() -> None:

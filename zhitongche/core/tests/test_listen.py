@@ -74,3 +74,33 @@ def test_a_listener_that_keeps_failing_is_tried_ever_less_often(monkeypatch):
     assert listen.mark(CHANNEL, db) is None and len(attempts) == 1  # the second wait is twice as long
     listen._state.failed_at -= listen.RETRY_AFTER
     assert listen.mark(CHANNEL, db) is None and len(attempts) == 2
+
+
+def test_while_one_thread_connects_the_others_read_the_database_instead_of_waiting(monkeypatch):
+    import threading
+
+    inside, go = threading.Event(), threading.Event()
+
+    class Slow:
+        def __init__(self, db, channels):
+            inside.set()
+            assert go.wait(10)
+
+        def drain(self, heard):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(listen, "_Listener", Slow)
+    db = SimpleNamespace(vendor="postgresql")
+    first = []
+    connecting = threading.Thread(target=lambda: first.append(listen.mark(CHANNEL, db)))
+    connecting.start()
+    assert inside.wait(10)
+    try:
+        assert listen.mark(CHANNEL, db) is None  # at once, not after the connection
+    finally:
+        go.set()
+        connecting.join(10)
+    assert first and first[0] is not None and listen.mark(CHANNEL, db) == first[0]
