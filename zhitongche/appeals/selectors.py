@@ -476,13 +476,14 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+# The three rates of CONTRACT.md §5: each one's numerator and denominator figures.
+RATES = {"response": ("signed_on_time", "dispatched"), "resolution": ("resolved_confirmed", "replied"),
+         "satisfaction": ("satisfied", "rated")}
+
+
 def _rates(counts: dict[str, int]) -> dict[str, float | None]:
-    """The three rates of CONTRACT.md §5 from the counts of their figures."""
-    return {
-        "response": _rate(counts["signed_on_time"], counts["dispatched"]),
-        "resolution": _rate(counts["resolved_confirmed"], counts["replied"]),
-        "satisfaction": _rate(counts["satisfied"], counts["rated"]),
-    }
+    """The three rates from the counts of their figures."""
+    return {rate: _rate(counts[num], counts[den]) for rate, (num, den) in RATES.items()}
 
 
 def _figures_of(user: Any, date_from: datetime.date | None, date_to: datetime.date | None, region: str,
@@ -526,7 +527,7 @@ def appeal_stats(*, user: Any, date_from: datetime.date | None = None, date_to: 
 
 
 # The figures of the monthly trend: the appeals, and the numerators and denominators of the three rates.
-TREND_FIGURES = ("all", "dispatched", "signed_on_time", "replied", "resolved_confirmed", "rated", "satisfied")
+TREND_FIGURES = ("all", *(name for pair in RATES.values() for name in pair))
 TREND_MONTHS = 12  # without a start date: the last twelve months
 TREND_MONTHS_MAX = 60
 
@@ -552,6 +553,8 @@ def appeal_trend(*, user: Any, date_from: datetime.date | None = None, date_to: 
     appeals the user may see, in trend_period(); each month is the same figure `appeal_stats` gives for it."""
     qs = _figures_of(user, date_from, date_to, region, department)
     first, last = trend_period(date_from, date_to)
+    if first > last:  # a start after the end of the period (today, without one): no month to count
+        return {"from": first, "to": last, "region": region or None, "department": department or None, "months": []}
     span = (last.year - first.year) * 12 + last.month - first.month
     months = [_month_start(last, back) for back in range(span, -1, -1)]
     qs = qs.filter(submitted_at__gte=_day_start(first),

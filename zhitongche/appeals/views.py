@@ -278,6 +278,10 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     return response
 
 
+RATE_LABELS = (("response", "响应率", "按时签收 ÷ 已交办"), ("resolution", "解决率", "反馈已解决且回访确认 ÷ 已反馈"),
+               ("satisfaction", "满意率", "非常满意、满意、基本满意 ÷ 已评价"))
+
+
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """The three rates, counts per stage, overdue and handling time, with charts; every figure links to its list."""
@@ -293,14 +297,8 @@ def stats(request: HttpRequest) -> HttpResponse:
     links = stats_links(result)
     stages = [{"stage": s, "label": Stage(s).label, "count": n, "link": links[f"stage:{s}"]}
               for s, n in result["stages"].items()]
-    rates = [
-        {"key": "response", "label": "响应率", "value": result["rates"]["response"], "num": "signed_on_time",
-         "den": "dispatched", "rule": "按时签收 ÷ 已交办"},
-        {"key": "resolution", "label": "解决率", "value": result["rates"]["resolution"], "num": "resolved_confirmed",
-         "den": "replied", "rule": "反馈已解决且回访确认 ÷ 已反馈"},
-        {"key": "satisfaction", "label": "满意率", "value": result["rates"]["satisfaction"], "num": "satisfied",
-         "den": "rated", "rule": "非常满意、满意、基本满意 ÷ 已评价"},
-    ]
+    rates = [{"key": key, "label": label, "value": result["rates"][key], "num": selectors.RATES[key][0],
+              "den": selectors.RATES[key][1], "rule": rule} for key, label, rule in RATE_LABELS]
     for r in rates:
         r.update(num_count=result["counts"][r["num"]], den_count=result["counts"][r["den"]],
                  num_link=links[r["num"]], den_link=links[r["den"]],

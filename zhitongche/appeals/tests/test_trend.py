@@ -90,3 +90,9 @@ def test_the_statistics_page_shows_the_trend(history, client):
     assert "按月趋势" in text and 'id="chart-trend"' in text and "近 12 个月，最多 60 个月" in text
     assert f'<th scope="row">{today:%Y-%m}</th>' in text
     assert f"from={today:%Y-%m}-01" in text and "figure=signed_on_time" in text
+
+
+def test_a_start_after_the_period_counts_no_month(world, django_assert_num_queries):
+    with django_assert_num_queries(0):  # nothing to count: no query for it
+        trend = selectors.appeal_trend(user=world.bureau, date_from=timezone.localdate() + datetime.timedelta(days=40))
+    assert trend["months"] == [] and trend["from"] > trend["to"]
