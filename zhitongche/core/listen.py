@@ -10,7 +10,8 @@ else within 23 µs).
 
 `mark` answers None when nothing may be trusted: another engine than PostgreSQL, a listener that could not
 connect or was lost, or one that could not hear its own test notification (behind a transaction-pooling proxy).
-Then every reader reads the database as if it kept no copy. A failed listener is retried ever less often. Each
+Then every reader reads the database as if it kept no copy, as do the other threads while one connects the
+listener. A failed listener is retried ever less often. Each
 new listener starts a new epoch, which is part of the mark: nothing was heard while no one listened.
 
 Users: the licence status bits (licenses/statusbits.py) and the API token cache (accounts/tokencache.py).
